@@ -1,0 +1,48 @@
+# routelab: `make run` opens the dashboard, `make test` runs every test. Both set up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Nothing reaches for the network at run time: models and cost maps ship in packages.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+
+.PHONY: setup run test bench chromium lint clean
+
+setup: $(STAMP)
+
+# Reinstall only when the dependency list changes. torch is pinned to the CPU build that pip
+# finds on this machine's disk; an unpinned torch would pull gigabytes of CUDA packages.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: setup
+	$(BIN)/streamlit run app/main.py
+
+# pytest exits 5 when it collects nothing; that must never pass for green (or red) in CI.
+test: setup chromium
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$rc
+
+bench: setup
+	$(BIN)/python -m bench
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download fails offline).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests ..."; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+lint: setup
+	$(BIN)/ruff check app routers pages tests bench
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) .pytest_cache .import_linter_cache tests/artifacts

@@ -1,0 +1,1 @@
+"""routelab services and UI glue (see DESIGN: pages -> app -> routers)."""

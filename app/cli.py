@@ -1,0 +1,145 @@
+"""The `routelab` command line: import logs and list datasets (more verbs join later)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app import settings, summary
+from app.db import DatabaseLocked, open_store
+from app.importers import (
+    FORMATS,
+    ImportProblem,
+    LongMapping,
+    WideMapping,
+    import_path,
+    remove_dataset,
+    routerbench,
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (ImportProblem, DatabaseLocked) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written by the unfinished step", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="routelab", description=__doc__)
+    parser.add_argument("--db", help=f"database file (default: $ROUTELAB_DB or "
+                        f"{settings.DEFAULT_DB.relative_to(settings.REPO_ROOT)})")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    imp = verbs.add_parser("import", help="import a query log file or folder")
+    imp.add_argument("path", help="a file, a folder of files, or 'routerbench' to download it")
+    imp.add_argument("--format", default="auto", choices=FORMATS)
+    imp.add_argument("--name", help="dataset name (default: the file or folder name)")
+    imp.add_argument("--replace", action="store_true", help="replace a dataset of that name")
+    imp.add_argument("--queries", type=Path, help="LLMRouter query JSONL (task, reference)")
+    imp.add_argument("--prices", type=Path, help="LLMRouter price JSON ($ per 1M tokens)")
+    imp.add_argument("--shots", type=int, default=0, choices=(0, 5),
+                     help="which RouterBench release to download")
+    cols = imp.add_argument_group("column mapping for long / wide logs (default: guessed)")
+    for flag in ("text", "id", "model", "score", "cost", "latency", "tokens-in", "tokens-out",
+                 "response", "task", "split", "reference"):
+        cols.add_argument(f"--{flag}-col", dest=f"{flag.replace('-', '_')}_col")
+    cols.add_argument("--latency-unit", choices=("ms", "s"), default=None)
+    cols.add_argument("--models", help="wide: comma-separated model names (score columns)")
+    cols.add_argument("--score-pattern", default="{model}", help="wide: e.g. '{model}'")
+    cols.add_argument("--cost-pattern", help="wide: e.g. '{model}|total_cost'")
+    cols.add_argument("--response-pattern", help="wide: e.g. '{model}|model_response'")
+    cols.add_argument("--latency-pattern", help="wide: e.g. '{model}|latency_ms'")
+    imp.set_defaults(run=_import)
+
+    ls = verbs.add_parser("datasets", help="list datasets")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.set_defaults(run=_datasets)
+
+    rm = verbs.add_parser("remove", help="delete a dataset")
+    rm.add_argument("name")
+    rm.set_defaults(run=_remove)
+    return parser
+
+
+def _store(args):
+    return open_store(args.db) if args.db else open_store()
+
+
+def _import(args) -> int:
+    path = Path(args.path)
+    name = args.name
+    if args.path == "routerbench" and not path.exists():
+        print(f"Downloading RouterBench ({args.shots}-shot) from the Hugging Face hub ...")
+        path = Path(routerbench.download(args.shots))
+        name = name or "routerbench" + ("" if args.shots == 0 else f"_{args.shots}shot")
+    store = _store(args)
+    report = import_path(store, path, fmt=args.format, name=name, mapping=_mapping(args),
+                         replace=args.replace, queries=args.queries, prices=args.prices)
+    print(report.summary())
+    for note in report.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def _mapping(args) -> LongMapping | WideMapping | None:
+    """A mapping from the column flags, or None to let the importer guess."""
+    given = {k[:-4]: v for k, v in vars(args).items() if k.endswith("_col") and v}
+    unit = args.latency_unit or "ms"
+    if args.models or args.format == "wide" and given:
+        if not (args.models and given.get("text")):
+            raise ImportProblem(args.path, "a wide mapping needs --text-col and --models.",
+                                "Example: --format wide --text-col prompt --models a,b")
+        return WideMapping(
+            text=given["text"], models=tuple(m.strip() for m in args.models.split(",") if m),
+            score_pattern=args.score_pattern, cost_pattern=args.cost_pattern,
+            response_pattern=args.response_pattern, latency_pattern=args.latency_pattern,
+            latency_unit=unit, id=given.get("id"), task=given.get("task"),
+            split=given.get("split"), reference=given.get("reference"))
+    if not given:
+        return None
+    missing = [f"--{f}-col" for f in ("text", "model", "score") if f not in given]
+    if missing:
+        raise ImportProblem(args.path, f"a long mapping also needs {', '.join(missing)}.",
+                            "Name the prompt, model and score columns, or give no column "
+                            "flags to let routelab guess.")
+    return LongMapping(latency_unit=unit, **given)
+
+
+def _datasets(args) -> int:
+    frame = summary.datasets(_store(args))
+    if args.json:
+        rows = [{"name": r.name, "kind": r.kind, "format": r.format, "source": r.source,
+                 "imported_at": r.imported_at.isoformat(), "queries": int(r.queries),
+                 "models": int(r.models), "outcomes": int(r.outcomes)}
+                for r in frame.itertuples()]
+        print(json.dumps(rows, indent=2))
+        return 0
+    if frame.empty:
+        print("No datasets yet. Import one: routelab import PATH")
+        return 0
+    width = max(len(n) for n in frame["name"])
+    for r in frame.itertuples():
+        print(f"{r.name:<{width}}  {r.kind:<8}  {r.queries:>7,} queries  {r.models:>3} models  "
+              f"{r.outcomes:>9,} outcomes  ({r.format})")
+    return 0
+
+
+def _remove(args) -> int:
+    if remove_dataset(_store(args), args.name):
+        print(f"Removed '{args.name}'.")
+        return 0
+    print(f"error: no dataset named '{args.name}'.", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

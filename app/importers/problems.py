@@ -1,0 +1,43 @@
+"""What an import reports: a refusal with a fix, or a summary of what it loaded and skipped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ImportProblem(Exception):
+    """A file that cannot be imported as given; the message names where and how to fix it."""
+
+    def __init__(self, file: str, what: str, fix: str, *, row: int | None = None,
+                 column: str | None = None, query: str | None = None):
+        self.file, self.what, self.fix, self.row, self.column = file, what, fix, row, column
+        where = file
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column '{column}'"
+        if query:
+            where += f" (query '{query}')"
+        super().__init__(f"{where}: {what} {fix}".strip())
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import, shown by the CLI and the Data page."""
+
+    dataset: str
+    format: str
+    files: list[str]
+    queries: int = 0
+    models: int = 0
+    outcomes: int = 0
+    unchanged: bool = False
+    replaced: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.unchanged:
+            return f"'{self.dataset}' is already imported from the same content; nothing changed."
+        verb = "Replaced" if self.replaced else "Imported"
+        return (f"{verb} '{self.dataset}' ({self.format}): {self.queries:,} queries, "
+                f"{self.models} models, {self.outcomes:,} outcomes.")

@@ -1,0 +1,32 @@
+"""routelab's Streamlit entrypoint: page config, the shared sidebar, and navigation.
+
+Run from the repository root: `streamlit run app/main.py`. The entrypoint lives in app/ so
+Streamlit does not switch to its legacy pages/ mode.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from app import settings
+
+settings.force_offline()
+st.set_page_config(page_title="routelab", page_icon=":material/alt_route:", layout="wide")
+
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+
+from app import resources  # noqa: E402  (after set_page_config, which must come first)
+from app.db import DatabaseLocked  # noqa: E402
+from app.ui import sidebar  # noqa: E402
+
+try:
+    store = resources.store()
+except DatabaseLocked as exc:
+    st.error(f"**The database is locked.** {exc}", icon=":material/lock:")
+    st.stop()
+
+navigation = st.navigation([
+    st.Page(PAGES / "data.py", title="Data", icon=":material/database:", default=True),
+])
+sidebar.dataset_picker(store)
+navigation.run()

@@ -1,0 +1,36 @@
+"""Process-wide resources and cached reads for the Streamlit app."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import summary
+from app.db import Store, open_store
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> Store:
+    """The one database connection of this server process (DuckDB: one writer per file)."""
+    return open_store()
+
+
+# Summaries are cached per dataset version: a re-import changes the hash, so nothing stale.
+@st.cache_data(show_spinner=False, max_entries=64)
+def model_summary(dataset_id: int, version: str) -> pd.DataFrame:
+    return summary.model_summary(store(), dataset_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def oracle_summary(dataset_id: int, version: str) -> dict:
+    return summary.oracle_summary(store(), dataset_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def task_breakdown(dataset_id: int, version: str) -> pd.DataFrame:
+    return summary.task_breakdown(store(), dataset_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def split_counts(dataset_id: int, version: str) -> dict[str, int]:
+    return summary.split_counts(store(), dataset_id)

@@ -1,0 +1,106 @@
+"""The Data page's view of one dataset: headline numbers, per-model and per-task tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from app import resources
+
+MODEL_COLUMNS = {
+    "model": st.column_config.TextColumn("Model", width="medium"),
+    "answered": st.column_config.NumberColumn("Answered", format="%d"),
+    "mean_score": st.column_config.ProgressColumn("Mean score", min_value=0.0, max_value=1.0,
+                                                  format="%.3f"),
+    "mean_cost_usd": st.column_config.NumberColumn("Mean cost ($/query)", format="$%.6f"),
+    "total_cost_usd": st.column_config.NumberColumn("Total cost", format="$%.4f"),
+    "cost_estimated": st.column_config.CheckboxColumn("Cost estimated"),
+    "mean_latency_ms": st.column_config.NumberColumn("Mean latency", format="%.0f ms"),
+    "sole_wins": st.column_config.NumberColumn(
+        "Wins", help="Queries where this model alone has the highest score"),
+    "cheapest_best_share": st.column_config.ProgressColumn(
+        "Cheapest correct", min_value=0.0, max_value=1.0, format="percent",
+        help="Share of queries where this model is the cheapest of those with the best "
+             "score (the oracle's pick)"),
+}
+
+
+def dataset_view(row: pd.Series) -> None:
+    """Everything the Data page shows about the dataset in `row` (from summary.datasets)."""
+    dataset_id, version = int(row["dataset_id"]), row["content_hash"]
+    models = resources.model_summary(dataset_id, version)
+    oracle = resources.oracle_summary(dataset_id, version)
+    splits = resources.split_counts(dataset_id, version)
+    if models.empty:
+        st.info("This dataset has no outcomes yet.")
+        return
+    best = models.iloc[0]
+    cols = st.columns(5)
+    cols[0].metric("Queries", f"{row['queries']:,}", help=_splits(splits))
+    cols[1].metric("Models", row["models"])
+    cols[2].metric("Best single model", f"{best['mean_score']:.3f}", help=best["model"])
+    cols[3].metric("Oracle score", f"{oracle['oracle_score']:.3f}",
+                   help="Per query, the best score any model reached")
+    cols[4].metric("Oracle cost / query", _usd(oracle["oracle_cost_usd"]),
+                   help="The cheapest model with the best score; $0 where no model scores "
+                        "above 0 (RouterBench's definition)")
+    if row["notes"]:
+        with st.expander("Import notes (what was merged or skipped)"):
+            for note in str(row["notes"]).splitlines():
+                st.markdown(f"- {note}")
+    st.subheader("Per model")
+    if models["cost_estimated"].any():
+        st.caption("Costs marked estimated come from token counts and list prices, not "
+                   "from the log.")
+    shown = models.drop(columns=[c for c in ("mean_latency_ms", "cost_estimated")
+                                 if not models[c].notna().any() or not models[c].any()])
+    st.dataframe(shown, hide_index=True, column_config=MODEL_COLUMNS, key="model_table",
+                 height=36 * (min(len(shown), 20) + 1) + 2)
+    tasks = resources.task_breakdown(dataset_id, version)
+    pivot = tasks.pivot_table(index="task", columns="model", values="mean_score")
+    order = [m for m in models["model"] if m in pivot.columns] + ["oracle"]
+    pivot = pivot[order]
+    left, right = st.columns([2, 3])
+    left.plotly_chart(_cost_quality(models, oracle), key="cost_quality")
+    with right:
+        st.markdown("**Mean score per task**")
+        st.plotly_chart(_heatmap(pivot), key="task_heatmap")
+    with st.expander("Per-task table"):
+        counts = tasks[tasks["model"] == "oracle"].set_index("task")["answered"]
+        st.dataframe(pivot.assign(queries=counts).round(3), key="task_table")
+
+
+def _cost_quality(models: pd.DataFrame, oracle: dict) -> go.Figure:
+    known = models.dropna(subset=["mean_cost_usd"])
+    fig = px.scatter(known, x="mean_cost_usd", y="mean_score", text="model",
+                     labels={"mean_cost_usd": "Mean cost per query ($)",
+                             "mean_score": "Mean score"}, title="Cost vs quality")
+    if not known.empty and (known["mean_cost_usd"] > 0).all():
+        fig.update_xaxes(type="log")
+    fig.update_traces(textposition="top center", marker={"size": 10}, textfont={"size": 10})
+    if oracle["oracle_cost_usd"] and oracle["oracle_cost_usd"] > 0:
+        fig.add_scatter(x=[oracle["oracle_cost_usd"]], y=[oracle["oracle_score"]],
+                        mode="markers+text", text=["oracle"], textposition="bottom center",
+                        marker={"symbol": "star", "size": 14}, name="oracle")
+    fig.update_layout(showlegend=False, height=420, margin={"t": 40, "b": 10})
+    return fig
+
+
+def _heatmap(pivot: pd.DataFrame) -> go.Figure:
+    fig = px.imshow(pivot, text_auto=".2f", aspect="auto", color_continuous_scale="RdYlGn",
+                    zmin=0, zmax=1, labels={"color": "mean score", "x": "", "y": ""})
+    fig.update_layout(height=max(260, 34 * len(pivot) + 120), margin={"t": 10, "b": 10})
+    fig.update_xaxes(side="top", tickangle=-30)
+    return fig
+
+
+def _usd(value: float | None) -> str:
+    if value is None or pd.isna(value):
+        return "unknown"
+    return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
+
+
+def _splits(splits: dict[str, int]) -> str:
+    return "Splits: " + ", ".join(f"{k} {v:,}" for k, v in splits.items())

@@ -1,0 +1,88 @@
+"""The Data page's import form: a file upload or a path, a format, and an optional mapping."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from app import settings, state
+from app.db import Store
+from app.importers import FORMATS, ImportProblem, default_name, import_path
+from app.ui.mapping_form import mapping_form
+
+UPLOAD_TYPES = ["csv", "tsv", "parquet", "pq", "jsonl", "ndjson", "json"]
+FORMAT_HELP = {
+    "auto": "Detect the layout from the file",
+    "routerbench": "RouterBench wide CSV / Parquet / pickle",
+    "llmrouter": "LLMRouter folder or scores JSON",
+    "long": "One row per (query, model) — map the columns",
+    "wide": "One row per query, a score column per model — map the columns",
+}
+
+
+def import_form(store: Store) -> None:
+    """Render the form; on success select the new dataset and rerun."""
+    where = st.segmented_control("Source", ["Upload a file", "Path on this machine"],
+                                 default="Upload a file", key="import_source", required=True)
+    path, source = _chosen_file(where)
+    fmt = st.selectbox("Format", FORMATS, format_func=lambda f: f"{f} — {FORMAT_HELP[f]}",
+                       key="import_format")
+    name = st.text_input("Dataset name", key="import_name",
+                         placeholder=default_name(path) if path else "defaults to the file name")
+    replace = st.checkbox("Replace a dataset with the same name", key="import_replace")
+    mapping = mapping_form(store, path, fmt) if path and fmt in ("long", "wide") else None
+    if st.button("Import", type="primary", disabled=path is None, icon=":material/upload:"):
+        with st.spinner(f"Importing {source} ..."):
+            try:
+                report = import_path(store, path, fmt=fmt, name=name or None, mapping=mapping,
+                                     replace=replace, source=source)
+            except ImportProblem as exc:
+                st.error(str(exc), icon=":material/error:")
+                return
+        st.session_state[state.DATASET_PENDING] = report.dataset
+        st.session_state["import_result"] = (report.summary(), report.notes)
+        st.rerun()
+
+
+def import_result() -> None:
+    """After an import's rerun, say what it did (outside the form, so it is seen)."""
+    if "import_result" in st.session_state:
+        text, notes = st.session_state.pop("import_result")
+        st.success(text + "".join(f"\n\n- {note}" for note in notes),
+                   icon=":material/check_circle:")
+
+
+def _chosen_file(where: str) -> tuple[Path | None, str | None]:
+    """(local path, how to describe it) for the upload or the typed path."""
+    if where == "Upload a file":
+        upload = st.file_uploader("Query log", type=UPLOAD_TYPES, key="import_upload",
+                                  max_upload_size=settings.max_import_bytes() // 2**20,
+                                  help="CSV, TSV, Parquet, JSONL or JSON. Pickles are only "
+                                       "imported from a path (they can run code).")
+        if upload is None:
+            return None, None
+        return _saved_upload(upload), f"upload: {upload.name}"
+    typed = st.text_input("File or folder path", key="import_path",
+                          placeholder="../shared/data/routerbench_subset").strip()
+    if not typed:
+        return None, None
+    path = Path(typed).expanduser()
+    if not path.exists():
+        st.warning(f"`{typed}` does not exist on this machine.", icon=":material/warning:")
+        return None, None
+    return path, str(path)
+
+
+def _saved_upload(upload) -> Path:
+    """Write an upload to a private temp file once per upload, keeping its file name."""
+    saved = st.session_state.setdefault(state.UPLOADS, {})
+    if upload.file_id not in saved or not Path(saved[upload.file_id]).exists():
+        folder = Path(tempfile.mkdtemp(prefix="routelab-upload-"))
+        safe = re.sub(r"[^\w.\-]+", "_", Path(upload.name).name) or "upload.csv"
+        target = folder / safe
+        target.write_bytes(upload.getbuffer())
+        saved[upload.file_id] = str(target)
+    return Path(saved[upload.file_id])

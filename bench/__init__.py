@@ -1,0 +1,1 @@
+"""Benchmarks: each module has run() -> list[Figure]; `make bench` runs them all."""

@@ -1,0 +1,23 @@
+"""`python -m bench`: run every benchmark and write docs/benchmarks.md."""
+
+from __future__ import annotations
+
+from bench import ingest
+from bench.report import ROOT, write_markdown
+
+SUITES = {"Ingest (bench/ingest.py)": ingest.run}
+
+
+def main() -> None:
+    sections = {}
+    for title, run in SUITES.items():
+        print(f"== {title}")
+        sections[title] = run()
+        for figure in sections[title]:
+            print(figure.line())
+    write_markdown(sections, ROOT / "docs" / "benchmarks.md")
+    print("wrote docs/benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()

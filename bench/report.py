@@ -1,0 +1,56 @@
+"""A benchmark figure beside its baseline, and the docs/benchmarks.md writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    baseline_name: str = ""
+    target: str = ""
+    higher_is_better: bool = True
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.baseline:
+            return None
+        return self.value / self.baseline if self.higher_is_better else self.baseline / self.value
+
+    def line(self) -> str:
+        ratio = f"{self.ratio:.1f}x" if self.ratio is not None else "—"
+        base = f"{self.baseline:,.1f} {self.unit} ({self.baseline_name})" if self.baseline else "—"
+        return f"| {self.name} | {self.value:,.2f} {self.unit} | {base} | {ratio} | {self.target} |"
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        mem = float("nan")
+    return f"{platform.machine()}, {cpus} cores, {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def write_markdown(sections: dict[str, list[Figure]], path: Path) -> None:
+    lines = ["# Benchmarks", "",
+             f"Measured {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()} by `make bench`. "
+             "Ratios compare each figure with its baseline measured in the same run "
+             "(higher is better).", ""]
+    for title, figures in sections.items():
+        lines += [f"## {title}", "", "| figure | routelab | baseline | ratio | target |",
+                  "|---|---|---|---|---|", *(f.line() for f in figures), ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Thin Streamlit page scripts, run by st.navigation from app/main.py."""

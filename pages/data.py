@@ -1,0 +1,36 @@
+"""Data: import query logs and see, per dataset, how every model does."""
+
+import streamlit as st
+
+from app import resources
+from app.importers import remove_dataset
+from app.ui.dataset_view import dataset_view
+from app.ui.import_form import import_form, import_result
+from app.ui.sidebar import current
+
+st.title("Data")
+store = resources.store()
+dataset = current(store)
+import_result()
+
+with st.expander("Import a query log", expanded=dataset is None, icon=":material/upload:"):
+    import_form(store)
+
+if dataset is None:
+    st.info("No datasets yet. Import a RouterBench, LLMRouter or generic CSV / Parquet / "
+            "JSONL log above, or from a shell: `routelab import PATH`.")
+    st.stop()
+
+st.header(dataset["name"])
+st.caption(f"{dataset['kind']} · {dataset['format']} · from `{dataset['source']}` · "
+           f"imported {dataset['imported_at']:%Y-%m-%d %H:%M} · "
+           f"{dataset['outcomes']:,} outcomes")
+dataset_view(dataset)
+
+with st.expander("Delete this dataset", icon=":material/delete:"):
+    sure = st.checkbox(f"Yes, delete '{dataset['name']}' with its queries and outcomes",
+                       key="confirm_delete")
+    if st.button("Delete", disabled=not sure, key="delete_dataset"):
+        remove_dataset(store, dataset["name"])
+        st.session_state.pop("confirm_delete", None)
+        st.rerun()

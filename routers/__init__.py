@@ -1,0 +1,1 @@
+"""Pure routing algorithms: numpy / scipy / scikit-learn only, no I/O."""

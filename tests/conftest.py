@@ -1,0 +1,51 @@
+"""Shared fixtures: a fresh store per test, and the real public data in ../shared/data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from app import settings
+from app.db import Store, open_store
+
+REPO = settings.REPO_ROOT
+SHARED = Path(os.environ.get("ROUTELAB_SHARED_DATA", settings.SHARED_DATA))
+ROUTERBENCH = SHARED / "routerbench_subset"
+LLMROUTER = SHARED / "llmrouter"
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    opened = open_store(tmp_path / "test.duckdb")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def routerbench_dir() -> Path:
+    if not ROUTERBENCH.is_dir():
+        pytest.skip(f"real RouterBench subset not found at {ROUTERBENCH} (../shared/data is "
+                    "absent on this machine)")
+    return ROUTERBENCH
+
+
+@pytest.fixture
+def llmrouter_dir() -> Path:
+    if not LLMROUTER.is_dir():
+        pytest.skip(f"real LLMRouter data not found at {LLMROUTER} (../shared/data is absent "
+                    "on this machine)")
+    return LLMROUTER
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot(store: Store) -> tuple:
+    """Everything an import could change, to prove a failed one changed nothing."""
+    return tuple(store.rows(f"SELECT count(*) FROM {t}")[0][0]
+                 for t in ("datasets", "queries", "outcomes", "models")) + (
+        tuple(store.rows("SELECT name, content_hash FROM datasets ORDER BY name")),)

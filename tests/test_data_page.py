@@ -1,0 +1,71 @@
+"""The Data page through Streamlit's AppTest: empty start, import from a path, summaries."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.db import open_store
+from app.importers import import_path
+from tests.conftest import REPO, write
+
+MAIN = str(REPO / "app" / "main.py")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROUTELAB_DB", str(tmp_path / "page.duckdb"))
+    from app import resources
+    resources.store.clear()
+    yield AppTest.from_file(MAIN, default_timeout=60)
+    resources.store.clear()
+
+
+def test_empty_database_invites_an_import(app):
+    app.run()
+    assert not app.exception and not app.error
+    assert app.title[0].value == "Data"
+    assert any("No datasets yet" in i.value for i in app.info)
+
+
+def test_import_from_a_path_shows_per_model_summary(app, tmp_path):
+    log = write(tmp_path / "small.csv", "prompt,model,score,cost\nhi,cheap,1,0.001\n"
+                "hi,big,1,0.01\nho,cheap,0,0.001\nho,big,1,0.01\n")
+    app.run()
+    app.segmented_control(key="import_source").set_value("Path on this machine").run()
+    app.text_input(key="import_path").input(str(log)).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert app.header[0].value == "small"
+    assert any("Imported 'small'" in s.value for s in app.success)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Queries"] == "2" and metrics["Models"] == "2"
+    assert metrics["Best single model"] == "1.000" and metrics["Oracle score"] == "1.000"
+    assert metrics["Oracle cost / query"] == "$0.005500"  # cheap on 'hi', big on 'ho'
+    table = app.dataframe[0].value
+    assert table["model"].tolist() == ["big", "cheap"]
+    assert table["cheapest_best_share"].tolist() == [0.5, 0.5]
+
+
+def test_bad_file_shows_the_problem_and_keeps_running(app, tmp_path):
+    log = write(tmp_path / "bad.csv", "prompt,model,score\nhi,a,maybe\n")
+    app.run()
+    app.segmented_control(key="import_source").set_value("Path on this machine").run()
+    app.text_input(key="import_path").input(str(log)).run()
+    app.button[0].click().run()
+    assert not app.exception
+    assert "bad.csv, row 1, column 'score'" in app.error[0].value
+
+
+def test_switching_datasets_and_real_data(app, tmp_path, routerbench_dir):
+    store = open_store(tmp_path / "page.duckdb")
+    import_path(store, routerbench_dir)
+    import_path(store, write(tmp_path / "tiny.csv", "prompt,model,score\nhi,a,1\n"))
+    store.close()
+    app.run()
+    assert not app.exception
+    app.sidebar.selectbox(key="dataset").select("routerbench_subset").run()
+    assert app.header[0].value == "routerbench_subset"
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Queries"] == "3,164" and metrics["Best single model"] == "0.880"
+    assert "routerbench_subset" in app.sidebar.caption[0].value
