@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: setup run test bench chromium lint clean
+.PHONY: setup run test bench chromium lint clean demo
 
 setup: $(STAMP)
 
@@ -22,8 +22,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The dashboard plus the local model server (SmolLM2 + Gemma 3 via llama.cpp); both stop
+# together on Ctrl-C.
 run: setup
-	$(BIN)/streamlit run app/main.py
+	$(BIN)/routelab serve
+
+# Regenerate the built-in demo log (about an hour on 2 cores; resumable).
+demo: setup
+	$(BIN)/python -m app.demo.prompts
+	ROUTELAB_DB=data/demo/build.duckdb $(BIN)/routelab collect --prompts data/demo/prompts.jsonl \
+	  --models smollm2,smollm2-fewshot,gemma3,gemma3-vote3 --name demo --kind demo \
+	  --concurrency 2 --export data/demo/demo_log.jsonl
 
 # pytest exits 5 when it collects nothing; that must never pass for green (or red) in CI.
 test: setup chromium

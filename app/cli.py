@@ -1,4 +1,4 @@
-"""The `routelab` command line: import logs and list datasets (more verbs join later)."""
+"""The `routelab` command line: import, list and export datasets, collect logs, serve."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app import settings, summary
+from app.collect import CollectProblem
 from app.db import DatabaseLocked, open_store
 from app.importers import (
     FORMATS,
@@ -18,6 +19,7 @@ from app.importers import (
     remove_dataset,
     routerbench,
 )
+from app.pool import PoolError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ImportProblem, DatabaseLocked) as exc:
+    except (ImportProblem, DatabaseLocked, CollectProblem, PoolError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -50,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="which RouterBench release to download")
     cols = imp.add_argument_group("column mapping for long / wide logs (default: guessed)")
     for flag in ("text", "id", "model", "score", "cost", "latency", "tokens-in", "tokens-out",
-                 "response", "task", "split", "reference"):
+                 "response", "task", "split", "reference", "verifier"):
         cols.add_argument(f"--{flag}-col", dest=f"{flag.replace('-', '_')}_col")
     cols.add_argument("--latency-unit", choices=("ms", "s"), default=None)
     cols.add_argument("--models", help="wide: comma-separated model names (score columns)")
@@ -67,6 +69,31 @@ def _parser() -> argparse.ArgumentParser:
     rm = verbs.add_parser("remove", help="delete a dataset")
     rm.add_argument("name")
     rm.set_defaults(run=_remove)
+
+    col = verbs.add_parser("collect", help="run prompts through models into a dataset")
+    col.add_argument("--prompts", type=Path, required=True, help="JSONL: id, prompt, verifier")
+    col.add_argument("--models", required=True, help="comma-separated pool model names")
+    col.add_argument("--name", required=True, help="dataset to create or resume")
+    col.add_argument("--concurrency", type=int, default=4)
+    col.add_argument("--judge", help="pool model that grades prompts with a judge verifier")
+    col.add_argument("--limit", type=int, help="only the first N prompts")
+    col.add_argument("--kind", choices=("live", "demo"), default="live")
+    col.add_argument("--export", type=Path, help="afterwards, write the log as JSONL here")
+    col.set_defaults(run=_collect)
+
+    exp = verbs.add_parser("export", help="write a dataset as a long JSONL log")
+    exp.add_argument("name")
+    exp.add_argument("out", type=Path)
+    exp.set_defaults(run=_export)
+
+    mod = verbs.add_parser("models", help="list the model pool and check reachability")
+    mod.add_argument("--check", action="store_true", help="call each model (cheap check)")
+    mod.set_defaults(run=_models)
+
+    srv = verbs.add_parser("serve", help="start the local model server and the dashboard")
+    srv.add_argument("--no-models", action="store_true", help="skip the local model server")
+    srv.add_argument("streamlit_args", nargs=argparse.REMAINDER)
+    srv.set_defaults(run=_serve)
     return parser
 
 
@@ -131,6 +158,81 @@ def _datasets(args) -> int:
         print(f"{r.name:<{width}}  {r.kind:<8}  {r.queries:>7,} queries  {r.models:>3} models  "
               f"{r.outcomes:>9,} outcomes  ({r.format})")
     return 0
+
+
+def _collect(args) -> int:
+    from app import local_server
+    from app.collect import collect
+    from app.demo.log import export_log
+    from app.pool import load_pool
+
+    pool = load_pool()
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if any(pool[m].is_local for m in models if m in pool) and not local_server.is_up():
+        print("Starting the local model server ...", file=sys.stderr)
+        local_server.start()
+    store = _store(args)
+
+    def progress(done: int, total: int, message: str) -> None:
+        print(f"\r[{done}/{total}] {message[:90]:<90}", end="", file=sys.stderr, flush=True)
+
+    try:
+        report = collect(store, args.prompts, models, args.name, concurrency=args.concurrency,
+                         judge_model=args.judge, kind=args.kind, limit=args.limit, pool=pool,
+                         on_progress=progress)
+    except KeyboardInterrupt:
+        print("\ninterrupted: every answer so far is saved; run the same command to resume.",
+              file=sys.stderr)
+        return 130
+    print(file=sys.stderr)
+    print(report.summary())
+    if args.export:
+        print(f"Exported {export_log(store, args.name, args.export):,} rows to {args.export}")
+    return 0 if report.failed == 0 else 1
+
+
+def _export(args) -> int:
+    from app.demo.log import export_log
+
+    print(f"Exported {export_log(_store(args), args.name, args.out):,} rows to {args.out}")
+    return 0
+
+
+def _models(args) -> int:
+    from app import llm, secrets
+    from app.pool import load_pool
+
+    for name, spec in load_pool().items():
+        key = secrets.where(spec.key_env())
+        line = f"{name:<18} {spec.kind:<10} {spec.litellm_model:<40} key: {key}"
+        if args.check:
+            health = llm.check(spec)
+            line += f"  {'OK ' if health.ok else 'DOWN'} {health.message}"
+        print(line)
+    return 0
+
+
+def _serve(args) -> int:
+    """The dashboard with the local model server beside it; both stop together."""
+    import subprocess
+
+    from app import local_server
+
+    server = None
+    if not args.no_models:
+        print("Starting the local model server (SmolLM2 + Gemma 3) ...", file=sys.stderr)
+        try:
+            server = local_server.start()
+        except RuntimeError as exc:
+            print(f"warning: {exc} The dashboard starts without it.", file=sys.stderr)
+    command = [str(Path(sys.executable).parent / "streamlit"), "run", "app/main.py",
+               *[a for a in args.streamlit_args if a != "--"]]
+    try:
+        return subprocess.call(command, cwd=settings.REPO_ROOT)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        local_server.stop(server)
 
 
 def _remove(args) -> int:

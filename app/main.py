@@ -25,8 +25,10 @@ except DatabaseLocked as exc:
     st.error(f"**The database is locked.** {exc}", icon=":material/lock:")
     st.stop()
 
+resources.ensure_demo()
 navigation = st.navigation([
     st.Page(PAGES / "data.py", title="Data", icon=":material/database:", default=True),
+    st.Page(PAGES / "models.py", title="Models", icon=":material/smart_toy:"),
 ])
 sidebar.dataset_picker(store)
 navigation.run()

@@ -7,12 +7,19 @@ import streamlit as st
 
 from app import summary
 from app.db import Store, open_store
+from app.demo.log import ensure_demo as _ensure_demo
 
 
 @st.cache_resource(show_spinner=False)
 def store() -> Store:
     """The one database connection of this server process (DuckDB: one writer per file)."""
     return open_store()
+
+
+@st.cache_resource(show_spinner="Loading the built-in demo log ...")
+def ensure_demo() -> str | None:
+    """Load the committed demo log into an empty database, once per process."""
+    return _ensure_demo(store())
 
 
 # Summaries are cached per dataset version: a re-import changes the hash, so nothing stale.

@@ -29,6 +29,25 @@ def max_import_bytes() -> int:
     return int(megabytes * 1024 * 1024)
 
 
+LOCAL_SERVER_PORT = 8765
+MODELS_DIR = REPO_ROOT / "data" / "models"
+
+
+def local_server_port() -> int:
+    """Port of routelab's llama.cpp server: $ROUTELAB_LLAMA_PORT, else 8765."""
+    raw = os.environ.get("ROUTELAB_LLAMA_PORT", "")
+    return int(raw) if raw.isdigit() else LOCAL_SERVER_PORT
+
+
+def local_server_url() -> str:
+    return f"http://127.0.0.1:{local_server_port()}"
+
+
+def demo_enabled() -> bool:
+    """Load the built-in demo log into an empty database (off with ROUTELAB_DEMO=0)."""
+    return os.environ.get("ROUTELAB_DEMO", "1").strip().lower() not in ("0", "false", "no")
+
+
 def force_offline() -> None:
     """Keep model libraries off the network: everything they need ships in packages."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from bench import ingest
+from bench import collect, ingest
 from bench.report import ROOT, write_markdown
 
-SUITES = {"Ingest (bench/ingest.py)": ingest.run}
+SUITES = {
+    "Ingest (bench/ingest.py)": ingest.run,
+    "Collect (bench/collect.py)": collect.run,
+}
 
 
 def main() -> None:

@@ -49,3 +49,31 @@ def snapshot(store: Store) -> tuple:
     return tuple(store.rows(f"SELECT count(*) FROM {t}")[0][0]
                  for t in ("datasets", "queries", "outcomes", "models")) + (
         tuple(store.rows("SELECT name, content_hash FROM datasets ORDER BY name")),)
+
+
+@pytest.fixture(scope="session")
+def local_models():
+    """routelab's real llama.cpp server (SmolLM2 + Gemma 3) on a free port, for the session."""
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        pytest.skip("llama-cpp-python is not installed (pip install -e '.[dev]')")
+    from app import local_server
+    from tests.serve import free_port
+
+    previous = os.environ.get("ROUTELAB_LLAMA_PORT")
+    port = free_port()
+    os.environ["ROUTELAB_LLAMA_PORT"] = str(port)
+    process = local_server.start(port)
+    yield f"http://127.0.0.1:{port}/v1"
+    local_server.stop(process)
+    if previous is None:
+        os.environ.pop("ROUTELAB_LLAMA_PORT", None)
+    else:
+        os.environ["ROUTELAB_LLAMA_PORT"] = previous
+
+
+@pytest.fixture
+def pool():
+    from app.pool import load_pool
+    return load_pool(REPO / "models.toml")

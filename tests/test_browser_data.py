@@ -35,7 +35,7 @@ def browser():
 
 def test_upload_import_and_see_per_model_table(browser, tmp_path):
     log = write(tmp_path / "uploaded_log.csv", LOG)
-    with streamlit_server(tmp_path / "browser.duckdb") as url:
+    with streamlit_server(tmp_path / "browser.duckdb", env={"ROUTELAB_DEMO": "0"}) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.goto(url)
         wait_for_app(page)

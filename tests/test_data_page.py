@@ -15,10 +15,13 @@ MAIN = str(REPO / "app" / "main.py")
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("ROUTELAB_DB", str(tmp_path / "page.duckdb"))
+    monkeypatch.setenv("ROUTELAB_DEMO", "0")
     from app import resources
     resources.store.clear()
+    resources.ensure_demo.clear()
     yield AppTest.from_file(MAIN, default_timeout=60)
     resources.store.clear()
+    resources.ensure_demo.clear()
 
 
 def test_empty_database_invites_an_import(app):
@@ -69,3 +72,16 @@ def test_switching_datasets_and_real_data(app, tmp_path, routerbench_dir):
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Queries"] == "3,164" and metrics["Best single model"] == "0.880"
     assert "routerbench_subset" in app.sidebar.caption[0].value
+
+
+def test_first_visit_shows_the_built_in_demo(app, monkeypatch):
+    from app.demo.log import DEMO_LOG
+    if not DEMO_LOG.exists():
+        pytest.fail(f"the built-in demo log {DEMO_LOG} is missing from the repository")
+    monkeypatch.setenv("ROUTELAB_DEMO", "1")
+    app.run()
+    assert not app.exception and not app.error
+    assert app.header[0].value == "demo"
+    assert "built-in demo log" in app.sidebar.caption[0].value
+    metrics = {m.label: m.value for m in app.metric}
+    assert int(metrics["Queries"].replace(",", "")) >= 600 and metrics["Models"] == "4"

@@ -82,7 +82,7 @@ def stage(cur, files: LLMRouterFiles) -> list[str]:
                    (r.rowid + 1 - min(r.rowid) OVER (PARTITION BY r.filename)) AS source_id,
                nullif(trim(r.question), '') AS text, nullif(trim(r.question), '') AS embed_text,
                q.task_name AS task, {split_from('r.filename')} AS split,
-               q.ground_truth AS reference, q.metric AS metric
+               q.ground_truth AS reference, q.metric AS metric, NULL::VARCHAR AS verifier
         FROM raw r LEFT JOIN llmr_queries q ON q.query = r.question""")
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE stage AS

@@ -134,9 +134,9 @@ def write_dataset(cur, *, name: str, kind: str, fmt: str, source: str, content_h
             ORDER BY r._rid)""")
     cur.execute("""
         INSERT INTO queries (query_id, dataset_id, source_id, text, embed_text, task, split,
-                             reference, metric)
+                             reference, metric, verifier)
         SELECT query_id, ?, source_id, text, coalesce(embed_text, text), task, split,
-               reference, metric FROM chosen""", [dataset_id])
+               reference, metric, verifier FROM chosen""", [dataset_id])
     cur.execute(f"""
         INSERT INTO outcomes (query_id, model, score, cost_usd, cost_estimated, latency_ms,
                               tokens_in, tokens_out, response)

@@ -20,6 +20,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "task": ("task", "eval_name", "task_name", "category", "domain", "dataset", "subject"),
     "split": ("split", "partition", "fold"),
     "reference": ("reference", "ground_truth", "gold", "target", "expected", "answer_key"),
+    "verifier": ("verifier",),
 }
 
 # Per-model column suffixes of wide logs ("<model>|total_cost", "<model>_cost", ...).
@@ -47,6 +48,7 @@ class LongMapping:
     task: str | None = None
     split: str | None = None
     reference: str | None = None
+    verifier: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -100,7 +102,7 @@ def guess_long(columns: list[str]) -> LongMapping | None:
     picks: dict[str, str | None] = {}
     taken: set[str] = set()
     for name in ("model", "text", "score", "id", "cost", "latency", "tokens_in", "tokens_out",
-                 "response", "task", "split", "reference"):
+                 "response", "task", "split", "reference", "verifier"):
         picks[name] = guess_field(columns, name, taken)
         if picks[name]:
             taken.add(picks[name])

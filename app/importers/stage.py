@@ -43,14 +43,15 @@ def require(columns: list[str], wanted: dict[str, str | None], file: str, how: s
 
 
 def stage_query_rows(cur, *, source_id: str, text: str, embed_text: str, task: str,
-                     split: str, reference: str, metric: str = "NULL") -> None:
+                     split: str, reference: str, metric: str = "NULL",
+                     verifier: str = "NULL") -> None:
     """Build `stage_rows` from `raw`: one row per raw row with the query's fields."""
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE stage_rows AS SELECT
             rowid AS _rid, filename, {source_id} AS source_id, {text} AS text,
             {embed_text} AS embed_text, {task} AS task,
             coalesce({split}, {split_from()}) AS split, {reference} AS reference,
-            CAST({metric} AS VARCHAR) AS metric
+            CAST({metric} AS VARCHAR) AS metric, CAST({verifier} AS VARCHAR) AS verifier
         FROM raw""")
 
 
@@ -73,7 +74,9 @@ def stage_long(cur, mapping: LongMapping, columns: list[str], file: str) -> None
     source_id = text_of(mapping.id) if mapping.id else f"md5({text_of(mapping.text)})"
     stage_query_rows(cur, source_id=source_id, text=text_of(mapping.text),
                      embed_text=text_of(mapping.text), task=text_of(mapping.task),
-                     split=text_of(mapping.split), reference=text_of(mapping.reference))
+                     split=text_of(mapping.split), reference=text_of(mapping.reference),
+                     verifier=text_of(mapping.verifier),
+                     metric=_verifier_type(mapping.verifier))
     select = outcome_select(
         source_id=source_id, model=text_of(mapping.model), score=text_of(mapping.score),
         cost=text_of(mapping.cost), latency=text_of(mapping.latency),
@@ -121,3 +124,10 @@ def stage_wide(cur, mapping: WideMapping, columns: list[str], file: str, *,
             response=response_sql))
         params.append(model)
     cur.execute("CREATE OR REPLACE TEMP TABLE stage AS " + " UNION ALL ".join(selects), params)
+
+
+def _verifier_type(column: str | None) -> str:
+    """SQL for the "type" of a JSON verifier column (NULL when absent or not JSON)."""
+    if not column:
+        return "NULL"
+    return f"json_extract_string(TRY_CAST({text_of(column)} AS JSON), '$.type')"

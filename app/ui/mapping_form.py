@@ -11,7 +11,7 @@ from app.importers import ImportProblem, LongMapping, WideMapping, peek_columns
 from app.importers.mapping import guess_long, guess_wide, latency_unit_of
 
 OPTIONAL_LONG = ("id", "cost", "latency", "tokens_in", "tokens_out", "response", "task",
-                 "split", "reference")
+                 "split", "reference", "verifier")
 OPTIONAL_WIDE = ("id", "task", "split", "reference")
 NONE = "(none)"
 

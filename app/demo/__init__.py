@@ -1,0 +1,1 @@
+"""The built-in demo: a prompt set written for routelab, answered by the local models."""

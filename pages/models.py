@@ -1,0 +1,28 @@
+"""Models: the pool routelab can call, whether each model is reachable, and collecting logs."""
+
+import streamlit as st
+
+from app import resources
+from app.pool import PoolError, load_pool, pool_path
+from app.ui.collect_form import collect_form
+from app.ui.pool_view import local_server_panel, pool_editor, pool_table
+
+st.title("Models")
+st.caption(f"The pool lives in `{pool_path().name}` (committed). Keys come from the "
+           "environment or `.streamlit/secrets.toml` and are never shown or stored.")
+try:
+    pool = load_pool()
+except PoolError as exc:
+    st.error(str(exc), icon=":material/error:")
+    st.stop()
+
+local_server_panel()
+pool_table(pool)
+
+with st.expander("Add or edit a model", icon=":material/edit:"):
+    pool_editor(pool)
+
+st.subheader("Collect a query log")
+st.caption("Runs every prompt through every chosen model, scores each answer with the "
+           "prompt's verifier, and records score, latency, tokens, cost and response.")
+collect_form(resources.store(), pool)
