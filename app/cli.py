@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("out", type=Path)
     exp.set_defaults(run=_export)
 
+    emb = verbs.add_parser("embed", help="embed a dataset's queries (cached) and build its map")
+    emb.add_argument("name")
+    emb.add_argument("--encoder", default=None, help="default: $ROUTELAB_ENCODER or MiniLM")
+    emb.add_argument("--no-map", action="store_true", help="only embed, skip the UMAP map")
+    emb.set_defaults(run=_embed)
+
     mod = verbs.add_parser("models", help="list the model pool and check reachability")
     mod.add_argument("--check", action="store_true", help="call each model (cheap check)")
     mod.set_defaults(run=_models)
@@ -189,6 +195,34 @@ def _collect(args) -> int:
     if args.export:
         print(f"Exported {export_log(store, args.name, args.export):,} rows to {args.export}")
     return 0 if report.failed == 0 else 1
+
+
+def _embed(args) -> int:
+    from app import maps
+    from app.embeddings import default_encoder, embed_dataset
+
+    store = _store(args)
+    found = store.rows("SELECT dataset_id, content_hash FROM datasets WHERE name = ?",
+                       [args.name])
+    if not found:
+        print(f"error: no dataset named '{args.name}'.", file=sys.stderr)
+        return 1
+    dataset_id, version = found[0]
+    name = args.encoder or default_encoder()
+
+    def bar(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        print(f"\rembedding [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}",
+              end="", file=sys.stderr, flush=True)
+
+    _, X, fresh = embed_dataset(store, dataset_id, name, progress=bar)
+    print(f"\n{len(X):,} queries embedded with {name} ({fresh:,} new, the rest cached).")
+    if not args.no_map:
+        maps.ensure_map(store, dataset_id, version, name, maps.MapParams(),
+                        progress=lambda stage, f: print(stage, file=sys.stderr))
+        print("Map ready.")
+    return 0
 
 
 def _export(args) -> int:

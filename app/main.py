@@ -28,6 +28,7 @@ except DatabaseLocked as exc:
 resources.ensure_demo()
 navigation = st.navigation([
     st.Page(PAGES / "data.py", title="Data", icon=":material/database:", default=True),
+    st.Page(PAGES / "map.py", title="Map", icon=":material/scatter_plot:"),
     st.Page(PAGES / "models.py", title="Models", icon=":material/smart_toy:"),
 ])
 sidebar.dataset_picker(store)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bench import collect, ingest
+from bench import collect, embed_map, ingest
 from bench.report import ROOT, write_markdown
 
 SUITES = {
     "Ingest (bench/ingest.py)": ingest.run,
     "Collect (bench/collect.py)": collect.run,
+    "Embeddings and map (bench/embed_map.py)": embed_map.run,
 }
 
 

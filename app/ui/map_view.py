@@ -1,0 +1,84 @@
+"""The Map page's pieces: controls, the figure with selection, drill-down, and placing a query."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.embeddings import ENCODERS, default_encoder
+from app.maps import Objective, oracle_pick
+from app.outcomes import OutcomeMatrix, query_details
+
+COLOUR_BY = ("oracle-best model", "task", "one model's score")
+
+
+def controls(models: list[str]) -> tuple[str, Objective, str, str | None]:
+    """(encoder, objective, colour-by, model for colouring) from the widgets."""
+    left, middle, right = st.columns([1.2, 1.6, 1.2])
+    names = list(ENCODERS)
+    encoder = left.selectbox("Encoder", names, index=names.index(default_encoder()) if
+                             default_encoder() in names else 0, key="map_encoder",
+                             help="Vectors of different encoders never mix")
+    kind = middle.segmented_control(
+        "A model wins a query by", ["best score", "score − λ·cost", "cheapest good enough"],
+        default="best score", key="map_objective", required=True)
+    objective = Objective("best")
+    if kind == "score − λ·cost":
+        lam = middle.slider("λ (quality points given up per unit of the dearest model's mean "
+                            "cost)", 0.0, 2.0, 0.3, 0.05, key="map_lambda")
+        objective = Objective("tradeoff", lam=lam)
+    elif kind == "cheapest good enough":
+        tau = middle.slider("Good enough = score at least", 0.0, 1.0, 1.0, 0.05, key="map_tau")
+        objective = Objective("good_enough", tau=tau)
+    colour_by = right.selectbox("Colour queries by", COLOUR_BY, key="map_colour")
+    model = right.selectbox("Model", models, key="map_colour_model") \
+        if colour_by == "one model's score" else None
+    return encoder, objective, colour_by, model
+
+
+def point_colours(matrix: OutcomeMatrix, colour_by: str, model: str | None):
+    """(categorical labels, numeric values or None, title) for the query points."""
+    if colour_by == "task":
+        return [str(t) for t in matrix.tasks], None, "task"
+    if colour_by == "one model's score" and model:
+        return None, matrix.scores[:, matrix.models.index(model)], f"{model} score"
+    pick = oracle_pick(matrix.scores, matrix.costs)
+    labels = [matrix.models[i] if i >= 0 else "no model right" for i in pick]
+    return labels, None, "oracle-best model"
+
+
+def hover_texts(questions: list[str], matrix: OutcomeMatrix) -> list[str]:
+    pick = oracle_pick(matrix.scores, matrix.costs)
+    return [f"{_wrap(q)}<br><i>{t}</i> · oracle: "
+            f"{matrix.models[p] if p >= 0 else 'none right'}"
+            for q, t, p in zip(questions, matrix.tasks, pick, strict=True)]
+
+
+def selection_details(store, matrix: OutcomeMatrix, rows: list[int]) -> None:
+    """A per-model summary of the selected queries, then every model's answers."""
+    st.subheader(f"{len(rows):,} selected queries")
+    scores, costs = matrix.scores[rows], matrix.costs[rows]
+    summary = pd.DataFrame({
+        "model": matrix.models,
+        "mean score": np.nanmean(scores, axis=0),
+        "mean cost ($)": np.nanmean(costs, axis=0) if not np.isnan(costs).all() else np.nan,
+        "oracle picks": [(oracle_pick(scores, costs) == j).sum() for j in range(len(
+            matrix.models))]}).sort_values("mean score", ascending=False)
+    st.dataframe(summary, hide_index=True, key="selection_summary", column_config={
+        "mean score": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f"),
+        "mean cost ($)": st.column_config.NumberColumn(format="$%.6f")})
+    details = query_details(store, [int(matrix.query_ids[r]) for r in rows[:200]])
+    if len(rows) > 200:
+        st.caption("Showing the answers of the first 200 selected queries.")
+    st.dataframe(details, hide_index=True, key="selection_details", column_config={
+        "question": st.column_config.TextColumn(width="large"),
+        "response": st.column_config.TextColumn(width="large"),
+        "score": st.column_config.NumberColumn(format="%.2f"),
+        "cost_usd": st.column_config.NumberColumn("cost ($)", format="$%.6f")})
+
+
+def _wrap(text: str, width: int = 70, lines: int = 3) -> str:
+    text = " ".join(str(text).split())
+    parts = [text[i:i + width] for i in range(0, min(len(text), width * lines), width)]
+    return "<br>".join(parts) + ("…" if len(text) > width * lines else "")

@@ -1,0 +1,47 @@
+"""Place a new query on the map: embed it, UMAP-transform it, and show its neighbours."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app import resources
+from app.embeddings import embed_dataset, get_encoder
+from app.maps import MapParams, oracle_pick
+from app.outcomes import OutcomeMatrix
+
+
+def place_query(dataset, encoder_name: str, params: MapParams, matrix: OutcomeMatrix
+                ) -> np.ndarray | None:
+    """Ask for a query; return its 2-D position (1, 2) and list its nearest logged queries."""
+    text = st.text_input("Place a new query on the map", key="map_place",
+                         placeholder="e.g. What is the capital of Chile?").strip()
+    if not text:
+        return None
+    dataset_id, version = int(dataset["dataset_id"]), dataset["content_hash"]
+    reducer = resources.reducer(dataset_id, version, encoder_name, params)
+    if reducer is None:
+        st.warning("This map's projection model is not on disk (it was computed elsewhere); "
+                   "delete the cached map to rebuild it.")
+        return None
+    encoder = get_encoder(encoder_name)
+    vector = encoder.encode([text])
+    position = reducer.transform(vector)
+    _, X, _ = embed_dataset(resources.store(), dataset_id, encoder_name)
+    similarity = X @ vector[0]
+    nearest = np.argsort(-similarity)[:8]
+    pick = oracle_pick(matrix.scores[nearest], matrix.costs[nearest])
+    questions = resources.questions(dataset_id, version)
+    table = pd.DataFrame({
+        "similarity": similarity[nearest], "question": [questions[i] for i in nearest],
+        "task": matrix.tasks[nearest],
+        "won by": [matrix.models[p] if p >= 0 else "no model right" for p in pick],
+        **{m: matrix.scores[nearest, j] for j, m in enumerate(matrix.models)}})
+    votes = table["won by"].value_counts()
+    st.caption(f"Nearest logged queries (cosine similarity in {encoder_name} space). "
+               f"Most often won by **{votes.index[0]}** ({votes.iloc[0]} of {len(table)}).")
+    st.dataframe(table, hide_index=True, key="place_neighbours", column_config={
+        "similarity": st.column_config.NumberColumn(format="%.2f"),
+        "question": st.column_config.TextColumn(width="large")})
+    return position

@@ -1,0 +1,144 @@
+"""Embedding and map speed.
+
+(a) routelab's embedding pipeline (hashing, cache lookups, chunked encoding, DuckDB writes)
+    vs a bare SentenceTransformer.encode on the same 10,000 texts (target >= 0.9 of bare);
+(b) time to the first full map of the 3,164-prompt RouterBench subset from a cold cache (a
+    fresh process and database: model load, embedding, UMAP) and from a warm one (what the
+    Map page computes on a revisit: cached coordinates, outcomes, win regions; target < 2 s);
+(c) UMAP time for 10k and 50k points.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.report import ROOT, SHARED, Figure
+
+N_TEXTS = 10_000
+
+
+def _texts() -> list[str]:
+    """10,000 distinct real prompts: RouterBench questions, LLMRouter questions, the demo."""
+    import duckdb
+
+    seen: dict[str, None] = {}
+    scores = SHARED / "llmrouter" / "dcrouter_preprocessed" / "*.json"
+    rows = duckdb.sql(f"""SELECT question FROM read_json('{scores}',
+                          columns = {{question: 'VARCHAR'}})""").fetchall()
+    for (text,) in rows:
+        seen.setdefault(text)
+    for line in (ROOT / "data/demo/prompts.jsonl").open():
+        seen.setdefault(json.loads(line)["prompt"])
+    csvs = duckdb.sql(f"SELECT prompt FROM read_csv('{SHARED}/routerbench_subset/*.csv')")
+    for (text,) in csvs.fetchall():
+        seen.setdefault(text[-1500:])
+    texts = list(seen)
+    while len(texts) < N_TEXTS:  # pad with numbered variants if the sources run short
+        texts.append(f"{texts[len(texts) % 1000]} (variant {len(texts)})")
+    return texts[:N_TEXTS]
+
+
+def throughput() -> list[Figure]:
+    from app.db import open_store
+    from app.embeddings import MiniLM, embed_texts
+
+    texts = _texts()
+    encoder = MiniLM()
+    encoder.encode(texts[:64])  # warm up threads and caches for both runs
+    started = time.perf_counter()
+    encoder.model.encode(texts, batch_size=encoder.batch_size, normalize_embeddings=True,
+                         convert_to_numpy=True, show_progress_bar=False)
+    bare = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(Path(folder) / "bench.duckdb")
+        started = time.perf_counter()
+        X, fresh = embed_texts(store, texts, encoder)
+        ours = time.perf_counter() - started
+        again = time.perf_counter()
+        embed_texts(store, texts, encoder)
+        cached = time.perf_counter() - again
+        store.close()
+    assert fresh == len(texts) and X.shape == (len(texts), 384)
+    print(f"bare {bare:.1f} s, routelab {ours:.1f} s, cached re-run {cached:.2f} s")
+    return [Figure("embedding throughput, 10,000 texts", len(texts) / ours, "texts/s",
+                   len(texts) / bare, "bare SentenceTransformer.encode", target=">= 0.9x"),
+            Figure("re-embedding the same 10,000 texts (all cached)", cached, "s",
+                   target="nothing embedded twice", higher_is_better=False)]
+
+
+def map_times() -> list[Figure]:
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "ROUTELAB_DB": str(Path(folder) / "map.duckdb")}
+        cli = [sys.executable, "-m", "app.cli"]
+        subprocess.run(cli + ["import", str(SHARED / "routerbench_subset"), "--name", "rb"],
+                       env=env, check=True, capture_output=True, cwd=ROOT)
+        started = time.perf_counter()
+        subprocess.run(cli + ["embed", "rb"], env=env,
+                       check=True, capture_output=True, cwd=ROOT)
+        cold = time.perf_counter() - started
+        warm = _warm_map(Path(env["ROUTELAB_DB"]))
+    print(f"first map cold {cold:.1f} s, warm {warm:.2f} s")
+    return [Figure("first full map of RouterBench subset, cold cache", cold, "s",
+                   target="progress shown", higher_is_better=False),
+            Figure("map of RouterBench subset, warm cache", warm, "s", cold,
+                   "the cold run", target="< 2 s", higher_is_better=False)]
+
+
+def _warm_map(db: Path) -> float:
+    """What the Map page computes on a revisit, in a fresh process (no in-memory caches)."""
+    code = """
+import sys, time
+started = time.perf_counter()
+from app.db import open_store
+from app import maps
+from app.outcomes import outcome_matrix
+from app.embeddings import DEFAULT_ENCODER
+from app.ui.map_figure import map_figure
+store = open_store(sys.argv[1])
+dataset_id, version = store.rows("SELECT dataset_id, content_hash FROM datasets")[0]
+ids, coords = maps.cached_projection(store, dataset_id, version, DEFAULT_ENCODER, maps.MapParams())
+matrix = outcome_matrix(store, dataset_id)
+regions = maps.win_regions(coords, matrix.scores, matrix.costs, maps.Objective("best"))
+labels = [str(t) for t in matrix.tasks]
+map_figure(coords, regions, matrix.models, labels, None, "task", labels).to_json()
+print(time.perf_counter() - started)
+"""
+    done = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def umap_times() -> list[Figure]:
+    from app.maps import MapParams, fit_umap
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(2_000, 384)).astype(np.float32)
+    figures = []
+    fit_umap(base[:500], MapParams())  # pay numba's compilation before timing
+    for n in (10_000, 50_000):
+        X = base[rng.integers(0, len(base), n)] + 0.3 * rng.normal(size=(n, 384))
+        X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+        started = time.perf_counter()
+        fit_umap(X, MapParams())
+        seconds = time.perf_counter() - started
+        print(f"UMAP {n:,} points: {seconds:.1f} s")
+        figures.append(Figure(f"UMAP fit, {n:,} points (384-d)", seconds, "s",
+                              higher_is_better=False))
+    return figures
+
+
+def run() -> list[Figure]:
+    return throughput() + map_times() + umap_times()
+
+
+if __name__ == "__main__":
+    for figure in run():
+        print(figure.line())

@@ -1,0 +1,63 @@
+"""The real encoder (all-MiniLM-L6-v2, offline) on a slice of the RouterBench subset."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.embeddings import DEFAULT_ENCODER, embed_dataset, embed_texts, get_encoder
+from app.importers import import_path
+from app.summary import dataset_id
+from tests.conftest import write
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return get_encoder(DEFAULT_ENCODER)
+
+
+@pytest.fixture
+def slice_of_routerbench(store, tmp_path, routerbench_dir):
+    """40 prompts from each of the three tasks, as a small wide CSV."""
+    import pandas as pd
+
+    frames = [pd.read_csv(routerbench_dir / f"{task}_test.csv").head(40)
+              for task in ("arc_challenge", "mbpp", "winograde")]
+    path = tmp_path / "slice_test.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    import_path(store, path, name="slice")
+    return dataset_id(store, "slice")
+
+
+def test_vectors_are_normalised_and_cached(store, minilm, slice_of_routerbench):
+    ids, X, fresh = embed_dataset(store, slice_of_routerbench, minilm)
+    assert X.shape == (120, 384) and fresh == 120
+    assert np.allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-4)
+    ids2, X2, fresh2 = embed_dataset(store, slice_of_routerbench, minilm)
+    assert fresh2 == 0 and np.array_equal(ids, ids2) and np.allclose(X, X2)
+
+
+def test_same_task_queries_are_closer(store, minilm, slice_of_routerbench):
+    _, X, _ = embed_dataset(store, slice_of_routerbench, minilm)
+    tasks = np.array([t for (t,) in store.rows(
+        "SELECT task FROM queries WHERE dataset_id = ? ORDER BY query_id",
+        [slice_of_routerbench])])
+    similarity = X @ X.T
+    same = tasks[:, None] == tasks[None, :]
+    np.fill_diagonal(same, False)
+    different = tasks[:, None] != tasks[None, :]
+    assert similarity[same].mean() > similarity[different].mean() + 0.1
+
+
+def test_cache_is_shared_across_datasets_and_split_by_encoder(store, tmp_path, minilm):
+    log = "prompt,model,score\nWhat is 2+2?,a,1\nName a colour.,a,1\n"
+    import_path(store, write(tmp_path / "one.csv", log))
+    import_path(store, write(tmp_path / "two.csv", log + "Something new,a,0\n"))
+    assert embed_dataset(store, dataset_id(store, "one"), minilm)[2] == 2
+    assert embed_dataset(store, dataset_id(store, "two"), minilm)[2] == 1  # only the new text
+    other = get_encoder("hashing-ngrams-512")
+    X, fresh = embed_texts(store, ["What is 2+2?"], other)
+    assert fresh == 1 and X.shape == (1, 512)
+    assert store.rows("SELECT count(DISTINCT encoder) FROM embeddings")[0][0] == 2

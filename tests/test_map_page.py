@@ -1,0 +1,64 @@
+"""The Map page through AppTest: it builds the map with progress, then shows it."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.db import open_store
+from app.importers import import_path
+from tests.conftest import REPO, write
+
+pytestmark = pytest.mark.slow
+
+TOPICS = {
+    "capitals": ["What is the capital of {}?", ["France", "Peru", "Japan", "Kenya", "Chile",
+                                                  "Egypt", "Spain", "Italy", "Norway", "India"]],
+    "arithmetic": ["What is {} plus 7?", [str(n) for n in range(2, 12)]],
+    "code": ["Write a Python function that returns the {} of a list.",
+             ["sum", "maximum", "minimum", "length", "reverse", "mean", "median", "sorted copy",
+              "first item", "last item"]],
+}
+
+
+def tiny_log(tmp_path):
+    """30 queries in three topics; model 'geo' wins capitals, 'calc' wins the rest."""
+    lines = ["prompt,task,model,score,cost_usd"]
+    for task, (template, fillers) in TOPICS.items():
+        for filler in fillers:
+            prompt = template.format(filler)
+            lines.append(f'"{prompt}",{task},geo,{int(task == "capitals")},0.001')
+            lines.append(f'"{prompt}",{task},calc,{int(task != "capitals")},0.002')
+    return write(tmp_path / "topics.csv", "\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    db = tmp_path / "map.duckdb"
+    store = open_store(db)
+    import_path(store, tiny_log(tmp_path))
+    store.close()
+    monkeypatch.setenv("ROUTELAB_DB", str(db))
+    monkeypatch.setenv("ROUTELAB_DEMO", "0")
+    from app import resources
+    resources.store.clear()
+    yield AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=240)
+    resources.store.clear()
+
+
+def test_map_page_builds_and_draws_regions(app):
+    app.run()
+    app.switch_page(str(REPO / "pages" / "map.py")).run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Map"
+    assert any("30 queries of **topics**" in c.value for c in app.caption)
+    # the objective control switches to the cost trade-off without errors
+    app.segmented_control(key="map_objective").set_value("score − λ·cost").run()
+    assert not app.exception
+    app.slider(key="map_lambda").set_value(1.5).run()
+    assert not app.exception
+    app.text_input(key="map_place").input("What is the capital of Brazil?").run()
+    assert not app.exception
+    assert not app.warning, [w.value for w in app.warning]
+    neighbours = app.dataframe[0].value
+    assert neighbours["task"].iloc[0] == "capitals" and neighbours["won by"].iloc[0] == "geo"
