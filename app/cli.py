@@ -92,6 +92,16 @@ def _parser() -> argparse.ArgumentParser:
     emb.add_argument("--no-map", action="store_true", help="only embed, skip the UMAP map")
     emb.set_defaults(run=_embed)
 
+    ev = verbs.add_parser("evaluate", help="train routers and compare them on the test split")
+    ev.add_argument("name", help="dataset")
+    ev.add_argument("--router", action=_RouterAction, dest="routers", metavar="KIND",
+                    help="a registered router kind (repeatable); default: all of them")
+    ev.add_argument("--param", action=_ParamAction, dest="routers", metavar="KEY=VALUE",
+                    help="a parameter of the preceding --router (JSON values allowed)")
+    ev.add_argument("--boot", type=int, default=1000, help="bootstrap resamples (0: none)")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(run=_evaluate)
+
     mod = verbs.add_parser("models", help="list the model pool and check reachability")
     mod.add_argument("--check", action="store_true", help="call each model (cheap check)")
     mod.set_defaults(run=_models)
@@ -222,6 +232,72 @@ def _embed(args) -> int:
         maps.ensure_map(store, dataset_id, version, name, maps.MapParams(),
                         progress=lambda stage, f: print(stage, file=sys.stderr))
         print("Map ready.")
+    return 0
+
+
+class _RouterAction(argparse.Action):
+    def __call__(self, parser, namespace, value, option_string=None):
+        routers = getattr(namespace, self.dest) or []
+        routers.append({"kind": value, "params": {}})
+        setattr(namespace, self.dest, routers)
+
+
+class _ParamAction(argparse.Action):
+    def __call__(self, parser, namespace, value, option_string=None):
+        routers = getattr(namespace, self.dest) or []
+        if not routers:
+            parser.error("--param must follow a --router")
+        key, _, raw = value.partition("=")
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = raw
+        routers[-1]["params"][key.strip()] = parsed
+
+
+def _evaluate(args) -> int:
+    from app.comparison import compare, summary
+    from app.routing import RouterConfig, RouterProblem, default_configs
+
+    if args.routers:
+        configs, seen = [], {}
+        for entry in args.routers:
+            seen[entry["kind"]] = seen.get(entry["kind"], 0) + 1
+            suffix = f"-{seen[entry['kind']]}" if seen[entry["kind"]] > 1 else ""
+            configs.append(RouterConfig(entry["kind"] + suffix, entry["kind"], entry["params"]))
+    else:
+        configs = default_configs()
+    try:
+        result = compare(_store(args), args.name, configs, n_boot=args.boot,
+                         progress=lambda stage, f: print(stage, file=sys.stderr))
+    except RouterProblem as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        out = {"dataset": result.dataset, "split": result.split_note,
+               "test_queries": result.test_size, "pair": result.pair,
+               "curves": {name: {"points": [[float(c), float(q)] for c, q in zip(
+                   curve.mean_cost, curve.mean_quality, strict=True)]}
+                   for name, curve in {**result.routers, **result.references}.items()},
+               "metrics": result.rows, "zero_router": [[float(c), float(q)] for c, q in zip(
+                   *result.zero, strict=True)]}
+        for row in out["metrics"]:
+            out["curves"][row["name"]]["aiq"] = row["aiq"]
+        print(json.dumps(out, indent=1, default=float))
+        return 0
+    print(f"{result.dataset}: {result.test_size:,} test queries, {result.split_note}")
+    print(f"{'name':<34} {'quality':>8} {'$/query':>10} {'AIQ':>7} {'best q':>7} "
+          f"{'at $/query':>10}")
+    for row in result.rows:
+        print(f"{row['name'][:34]:<34} {row['quality']:>8.3f} {row['cost']:>10.6f} "
+              f"{row['aiq']:>7.3f} {row['best_quality']:>7.3f} {row['best_quality_cost']:>10.6f}")
+    for name, curve in result.routers.items():
+        points = " ".join(f"({c:.6f}, {q:.3f})" for c, q in zip(
+            curve.mean_cost, curve.mean_quality, strict=True))
+        print(f"\n{name} sweep (mean $/query, mean quality): {points}")
+    print()
+    for line in summary(result):
+        print(line)
     return 0
 
 

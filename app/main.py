@@ -29,6 +29,8 @@ resources.ensure_demo()
 navigation = st.navigation([
     st.Page(PAGES / "data.py", title="Data", icon=":material/database:", default=True),
     st.Page(PAGES / "map.py", title="Map", icon=":material/scatter_plot:"),
+    st.Page(PAGES / "routers.py", title="Routers", icon=":material/alt_route:"),
+    st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page(PAGES / "models.py", title="Models", icon=":material/smart_toy:"),
 ])
 sidebar.dataset_picker(store)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from app import maps, summary
 from app.db import Store, open_store
 from app.demo.log import ensure_demo as _ensure_demo
+from app.embeddings import default_encoder
 from app.outcomes import OutcomeMatrix
 from app.outcomes import outcome_matrix as _outcome_matrix
 
@@ -64,12 +68,50 @@ def map_coords(dataset_id: int, version: str, encoder: str, params: maps.MapPara
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def regions(dataset_id: int, version: str, encoder: str, params: maps.MapParams,
-            objective: maps.Objective) -> maps.Regions:
+            objective: maps.Objective, router: tuple | None = None) -> maps.Regions:
+    """Win regions; with objective kind "router", regions of that router's choices."""
     _, coords = map_coords(dataset_id, version, encoder, params)
     matrix = outcome_matrix(dataset_id, version)
+    if objective.kind == "router" and router is not None:
+        choice, _ = router_choices(*router)
+        votes = np.eye(len(matrix.models))[choice]
+        return maps.win_regions(coords, votes, np.zeros_like(votes), maps.Objective("best"))
     return maps.win_regions(coords, matrix.scores, matrix.costs, objective)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def router_choices(dataset: str, dataset_id: int, version: str, config_json: str):
+    """(chosen model column in the outcome matrix, regret vs the oracle) for every query,
+    at the router's quality-first setting. Training queries are scored in-sample."""
+    router = fitted_router(dataset, version, config_json)
+    matrix = outcome_matrix(dataset_id, version)
+    config = json.loads(config_json)
+    data = routing_data(dataset, version, config.get("encoder") or default_encoder())
+    columns = np.array([matrix.models.index(m) for m in router.models_])
+    choice = columns[router.choose(router.score(data.outcomes.queries))]
+    reward = np.nan_to_num(matrix.scores, nan=0.0)
+    regret = reward.max(axis=1) - reward[np.arange(len(choice)), choice]
+    return choice, regret
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def reducer(dataset_id: int, version: str, encoder: str, params: maps.MapParams):
     return maps.load_reducer(dataset_id, version, encoder, params)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def routing_data(dataset: str, version: str, encoder: str):
+    """A dataset as router input (embeddings, outcomes, split), once per version."""
+    from app.routing import load_for_routing
+
+    return load_for_routing(store(), dataset, encoder)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def fitted_router(dataset: str, version: str, config_json: str):
+    """A router trained on the dataset's training split, once per (version, config)."""
+    from app.routing import RouterConfig, fit_router
+
+    config = RouterConfig(**json.loads(config_json))
+    data = routing_data(dataset, version, config.encoder or default_encoder())
+    return fit_router(store(), config, data)

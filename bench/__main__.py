@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bench import collect, embed_map, ingest
+from bench import collect, embed_map, ingest, routers
 from bench.report import ROOT, write_markdown
 
 SUITES = {
     "Ingest (bench/ingest.py)": ingest.run,
     "Collect (bench/collect.py)": collect.run,
     "Embeddings and map (bench/embed_map.py)": embed_map.run,
+    "Routers (bench/routers.py)": routers.run,
 }
 
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import maps, resources
+from app.routing import default_configs, saved_configs
 from app.ui.map_figure import map_figure
 from app.ui.map_view import controls, hover_texts, point_colours, selection_details
 from app.ui.place_query import place_query
@@ -16,8 +17,14 @@ if dataset is None:
     st.stop()
 dataset_id, version = int(dataset["dataset_id"]), dataset["content_hash"]
 matrix = resources.outcome_matrix(dataset_id, version)
-encoder, objective, colour_by, model = controls(matrix.models)
+configs = {c.name: c for c in default_configs()} | {c.name: c for c in saved_configs(store)}
+encoder, objective, colour_by, model, router_name = controls(matrix.models, list(configs))
 params = maps.MapParams()
+router = None
+if router_name:
+    router = (dataset["name"], dataset_id, version, configs[router_name].to_json())
+    with st.spinner(f"Training {router_name} on {dataset['name']} ..."):
+        _, regret = resources.router_choices(*router)
 
 if resources.map_coords(dataset_id, version, encoder, params) is None:
     with st.status(f"Building the map of {dataset['name']} ...", expanded=True) as status:
@@ -27,9 +34,10 @@ if resources.map_coords(dataset_id, version, encoder, params) is None:
         status.update(label="Map ready", state="complete", expanded=False)
     resources.map_coords.clear()
 _, coords = resources.map_coords(dataset_id, version, encoder, params)
-regions = resources.regions(dataset_id, version, encoder, params, objective)
+regions = resources.regions(dataset_id, version, encoder, params, objective, router)
 placed = place_query(dataset, encoder, params, matrix)
-labels, values, title = point_colours(matrix, colour_by, model)
+labels, values, title = point_colours(matrix, colour_by, model,
+                                     regret if router_name else None)
 figure = map_figure(coords, regions, matrix.models, labels, values, title,
                     hover_texts(resources.questions(dataset_id, version), matrix), placed)
 st.caption(f"{len(coords):,} queries of **{dataset['name']}** embedded with {encoder}. "

@@ -60,7 +60,8 @@ def _add_points(fig, coords, labels, values, title, hover, colours) -> None:
     if values is not None and np.issubdtype(np.asarray(values).dtype, np.number):
         fig.add_trace(go.Scattergl(
             x=coords[:, 0], y=coords[:, 1], mode="markers", customdata=np.arange(len(coords)),
-            marker={"size": 5, "color": values, "colorscale": "RdYlGn", "cmin": 0, "cmax": 1,
+            marker={"size": 5, "color": values, "cmin": 0, "cmax": 1,
+                    "colorscale": "RdYlGn_r" if "regret" in title else "RdYlGn",
                     "colorbar": {"title": title, "len": 0.5}}, hovertext=hover,
             hoverinfo="text", name="queries", showlegend=False))
         return

@@ -10,18 +10,21 @@ from app.embeddings import ENCODERS, default_encoder
 from app.maps import Objective, oracle_pick
 from app.outcomes import OutcomeMatrix, query_details
 
-COLOUR_BY = ("oracle-best model", "task", "one model's score")
+COLOUR_BY = ("oracle-best model", "task", "one model's score", "a router's regret")
+ROUTER_CHOICE = "a saved router's choice"
 
 
-def controls(models: list[str]) -> tuple[str, Objective, str, str | None]:
-    """(encoder, objective, colour-by, model for colouring) from the widgets."""
+def controls(models: list[str], routers: list[str]
+             ) -> tuple[str, Objective, str, str | None, str | None]:
+    """(encoder, objective, colour-by, model for colouring, router) from the widgets."""
     left, middle, right = st.columns([1.2, 1.6, 1.2])
     names = list(ENCODERS)
     encoder = left.selectbox("Encoder", names, index=names.index(default_encoder()) if
                              default_encoder() in names else 0, key="map_encoder",
                              help="Vectors of different encoders never mix")
     kind = middle.segmented_control(
-        "A model wins a query by", ["best score", "score − λ·cost", "cheapest good enough"],
+        "A model wins a query by", ["best score", "score − λ·cost", "cheapest good enough",
+                                    ROUTER_CHOICE],
         default="best score", key="map_objective", required=True)
     objective = Objective("best")
     if kind == "score − λ·cost":
@@ -31,14 +34,26 @@ def controls(models: list[str]) -> tuple[str, Objective, str, str | None]:
     elif kind == "cheapest good enough":
         tau = middle.slider("Good enough = score at least", 0.0, 1.0, 1.0, 0.05, key="map_tau")
         objective = Objective("good_enough", tau=tau)
-    colour_by = right.selectbox("Colour queries by", COLOUR_BY, key="map_colour")
+    elif kind == ROUTER_CHOICE:
+        objective = Objective("router")
+    colour_by = right.selectbox("Colour queries by", COLOUR_BY, key="map_colour",
+                                bind="query-params")
     model = right.selectbox("Model", models, key="map_colour_model") \
         if colour_by == "one model's score" else None
-    return encoder, objective, colour_by, model
+    router = None
+    if colour_by == "a router's regret" or objective.kind == "router":
+        if not routers:
+            st.info("Save a router on the Routers page (or pick one on Compare) first.")
+        else:
+            router = right.selectbox("Router", routers, key="map_router", bind="query-params")
+    return encoder, objective, colour_by, model, router
 
 
-def point_colours(matrix: OutcomeMatrix, colour_by: str, model: str | None):
+def point_colours(matrix: OutcomeMatrix, colour_by: str, model: str | None,
+                  regret: np.ndarray | None = None):
     """(categorical labels, numeric values or None, title) for the query points."""
+    if colour_by == "a router's regret" and regret is not None:
+        return None, regret, "router's regret"
     if colour_by == "task":
         return [str(t) for t in matrix.tasks], None, "task"
     if colour_by == "one model's score" and model:

@@ -1,0 +1,62 @@
+"""The Compare page's pieces: running a comparison with progress, and showing it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import resources
+from app.comparison import Comparison, compare, summary
+from app.figures import cost_quality, metrics_frame, slices_heatmap
+from app.report import render
+from app.routing import RouterConfig, RouterProblem
+
+
+def run(dataset, configs: list[RouterConfig], pair, n_boot: int) -> Comparison | None:
+    """The comparison, from this session's cache or computed now with a progress bar."""
+    key = (dataset["name"], dataset["content_hash"], tuple(c.to_json() for c in configs),
+           pair, n_boot)
+    cache = st.session_state.setdefault("comparisons", {})
+    if key in cache:
+        return cache[key]
+    bar = st.progress(0.0, text="Embedding the queries (first time only) ...")
+    data = resources.routing_data(dataset["name"], dataset["content_hash"],
+                                  configs[0].encoder if configs else None)
+    try:
+        result = compare(resources.store(), dataset["name"], configs, pair=pair,
+                         n_boot=n_boot, data=data,
+                         progress=lambda stage, f: bar.progress(min(f, 1.0), text=stage))
+    except RouterProblem as exc:
+        bar.empty()
+        st.error(str(exc))
+        return None
+    bar.empty()
+    cache.clear()  # keep one comparison per session: they hold arrays
+    cache[key] = result
+    return result
+
+
+def show(result: Comparison, dataset_name: str) -> None:
+    st.caption(f"Test split: {result.test_size:,} queries where every model answered "
+               f"({result.split_note}).")
+    for line in summary(result):
+        st.markdown(f"- {line}")
+    st.plotly_chart(cost_quality(result), key="compare_chart")
+    st.subheader("Metrics")
+    st.dataframe(metrics_frame(result), hide_index=True, key="compare_metrics",
+                 column_config={c: st.column_config.NumberColumn(format="%.4f") for c in (
+                     "quality", "AIQ", "best quality", "APGR", "arena score",
+                     "regret vs oracle", "CPT(50%)", "CPT(80%)")} | {
+                     c: st.column_config.NumberColumn(format="$%.6f")
+                     for c in ("cost ($/query)", "at cost")})
+    st.subheader("By task")
+    st.plotly_chart(slices_heatmap(result), key="compare_slices")
+    st.subheader("Where each router misroutes")
+    cols = st.columns(min(4, max(1, len(result.routers))))
+    for i, name in enumerate(result.routers):
+        cols[i % len(cols)].page_link(
+            "../pages/map.py", label=f"{name} on the Map", icon=":material/scatter_plot:",
+            query_params={"dataset": dataset_name, "map_colour": "a router's regret",
+                          "map_router": name})
+    st.download_button("Download the stakeholder report (HTML)", render(result),
+                       file_name=f"routelab-report-{dataset_name}.html", mime="text/html",
+                       type="primary", icon=":material/description:", key="report")

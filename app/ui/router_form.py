@@ -1,0 +1,64 @@
+"""A settings form generated from a router's parameters (Router.param_specs)."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from routers import ROUTERS
+from routers.base import Param
+
+
+def describe(kind: str) -> str:
+    """The first paragraph of the router's docstring: what it does and which paper."""
+    doc = (ROUTERS[kind].__doc__ or "").strip()
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def params_form(kind: str, models: list[str], key: str) -> dict | None:
+    """Widgets for every parameter of `kind`; None when a JSON field does not parse."""
+    values, ok = {}, True
+    specs = ROUTERS[kind].param_specs()
+    columns = st.columns(2) if len(specs) > 1 else [st.container()]
+    for i, spec in enumerate(specs):
+        with columns[i % len(columns)]:
+            value = _widget(spec, models, f"{key}_{kind}_{spec.name}")
+        if value is _INVALID:
+            ok = False
+        else:
+            values[spec.name] = value
+    return values if ok else None
+
+
+_INVALID = object()
+
+
+def _widget(spec: Param, models: list[str], key: str):
+    label, help_text = spec.name.replace("_", " "), spec.help or None
+    if spec.name in ("model", "default_model"):
+        options = models or [""]
+        index = options.index(spec.default) if spec.default in options else 0
+        return st.selectbox(label, options, index=index, key=key, help=help_text)
+    if spec.kind == "bool":
+        return st.checkbox(label, value=spec.default, key=key, help=help_text)
+    if spec.kind == "choice":
+        return st.selectbox(label, spec.choices, index=spec.choices.index(spec.default),
+                            key=key, help=help_text)
+    if spec.kind == "int":
+        return int(st.number_input(label, value=int(spec.default), step=1, key=key,
+                                   min_value=int(spec.low) if spec.low is not None else None,
+                                   max_value=int(spec.high) if spec.high is not None else None,
+                                   help=help_text))
+    if spec.kind == "float":
+        return float(st.number_input(label, value=float(spec.default), key=key, format="%.4g",
+                                     min_value=spec.low, max_value=spec.high, help=help_text))
+    if spec.kind == "json":
+        raw = st.text_area(label, value=json.dumps(spec.default), key=key, help=help_text,
+                           height=90)
+        try:
+            return json.loads(raw or "null")
+        except ValueError as exc:
+            st.error(f"{label}: not valid JSON ({exc}).")
+            return _INVALID
+    return st.text_input(label, value=str(spec.default), key=key, help=help_text)

@@ -1,0 +1,75 @@
+"""The Routers page's panels: train one router, and the list of saved ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app import resources
+from app.routing import RouterConfig, RouterProblem, delete_config, save_config, saved_configs
+from routers.compare import metrics
+from routers.evaluate import sweep
+
+
+def try_router(config: RouterConfig, dataset) -> None:
+    """Train on the training split and show test quality, cost and AIQ at a glance."""
+    version = dataset["content_hash"]
+    with st.spinner(f"Training {config.name} on {dataset['name']} ..."):
+        try:
+            router = resources.fitted_router(dataset["name"], version, config.to_json())
+        except RouterProblem as exc:
+            st.error(str(exc))
+            return
+        data = resources.routing_data(dataset["name"], version, config.encoder)
+        test = data.outcomes.subset(data.test)
+        test = test.subset(np.flatnonzero(~np.isnan(test.reward).any(axis=1)))
+        row = metrics(sweep(router, test.queries, test, name=config.name), test, n_boot=0)
+    cols = st.columns(4)
+    cols[0].metric("Test quality (quality-first)", f"{row['quality']:.3f}")
+    cols[1].metric("Mean cost / query", f"${row['cost']:.6f}")
+    cols[2].metric("AIQ", f"{row['aiq']:.3f}")
+    cols[3].metric("Regret vs oracle", f"{row['regret']:.3f}")
+    st.caption(f"Trained on {len(data.train):,} queries, tested on {len(test.queries):,} "
+               f"({data.split_note}).")
+    inspect(router)
+
+
+def inspect(router) -> None:
+    """Learned parameters worth seeing: IRT abilities, bandit counts, cluster sizes."""
+    if hasattr(router, "abilities_"):
+        st.markdown("**Model abilities (IRT θ)**")
+        st.bar_chart(pd.Series(router.abilities_, name="ability"))
+    if hasattr(router, "n_"):
+        st.markdown("**Observations per arm**")
+        st.bar_chart(pd.Series(router.n_, name="observations"))
+    if hasattr(router, "labels_"):
+        sizes = np.bincount(router.labels_)
+        st.caption(f"{len(sizes)} clusters, {sizes.min()}-{sizes.max()} training queries each.")
+
+
+def saved_list(store) -> None:
+    configs = saved_configs(store)
+    if not configs:
+        st.caption("No saved routers yet.")
+        return
+    st.dataframe(pd.DataFrame([{"name": c.name, "kind": c.kind, "dataset": c.dataset,
+                                "encoder": c.encoder, "params": c.params} for c in configs]),
+                 hide_index=True, key="saved_routers")
+    chosen = st.selectbox("Saved router", [c.name for c in configs], key="saved_choice")
+    config = next(c for c in configs if c.name == chosen)
+    left, right = st.columns(2)
+    left.download_button("Export as JSON", config.to_json(), file_name=f"{config.name}.json",
+                         mime="application/json", icon=":material/download:")
+    if right.button("Delete", key="delete_router", icon=":material/delete:"):
+        delete_config(store, chosen)
+        st.rerun()
+
+
+def save(store, config: RouterConfig) -> None:
+    try:
+        save_config(store, config)
+    except RouterProblem as exc:
+        st.error(str(exc))
+        return
+    st.success(f"Saved router '{config.name}'. Compare it on the Compare page.")

@@ -1,0 +1,40 @@
+"""Compare: saved routers on one cost-quality chart with the field's standard metrics."""
+
+import streamlit as st
+
+from app import resources
+from app.routing import default_configs, saved_configs
+from app.ui.compare_view import run, show
+from app.ui.sidebar import current
+
+st.title("Compare")
+store = resources.store()
+dataset = current(store)
+if dataset is None:
+    st.info("No datasets yet: import one on the Data page.")
+    st.stop()
+models = list(resources.outcome_matrix(int(dataset["dataset_id"]),
+                                       dataset["content_hash"]).models)
+saved = {c.name: c for c in saved_configs(store)}
+defaults = {c.name: c for c in default_configs()}
+options = list(saved) + [n for n in defaults if n not in saved]
+chosen = st.multiselect(
+    "Routers", options, key="compare_routers",
+    default=[n for n, c in saved.items() if c.dataset == dataset["name"]][:6]
+    or ["knn", "centroid", "predictive"],
+    help="Saved routers (Routers page) and every registered router with default settings")
+left, middle, right = st.columns(3)
+strong = left.selectbox("Strong model (APGR)", models, key="compare_strong", index=None,
+                        placeholder="the best single model")
+weak = middle.selectbox("Weak model (APGR)", models, key="compare_weak", index=None,
+                        placeholder="the cheapest model")
+n_boot = right.select_slider("Bootstrap resamples", [0, 200, 500, 1000], value=500,
+                             key="compare_boot")
+if not chosen:
+    st.info("Pick routers to compare.")
+    st.stop()
+configs = [saved.get(n) or defaults[n] for n in chosen]
+pair = (strong, weak) if strong and weak and strong != weak else None
+result = run(dataset, configs, pair, n_boot)
+if result is not None:
+    show(result, dataset["name"])

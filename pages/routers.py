@@ -1,0 +1,39 @@
+"""Routers: build a router from the registry, train it, and save it by name."""
+
+import streamlit as st
+
+from app import resources
+from app.embeddings import ENCODERS, default_encoder
+from app.routing import RouterConfig
+from app.ui.router_form import describe, params_form
+from app.ui.router_panel import save, saved_list, try_router
+from app.ui.sidebar import current
+from routers import ROUTERS
+
+st.title("Routers")
+store = resources.store()
+dataset = current(store)
+if dataset is None:
+    st.info("No datasets yet: import one on the Data page.")
+    st.stop()
+models = resources.outcome_matrix(int(dataset["dataset_id"]), dataset["content_hash"]).models
+
+kind = st.selectbox("Router", list(ROUTERS), format_func=lambda k: ROUTERS[k].title,
+                    key="router_kind")
+st.caption(describe(kind))
+params = params_form(kind, list(models), key="router_params")
+left, right = st.columns(2)
+name = left.text_input("Name", value=f"{kind}-{dataset['name']}", key="router_name").strip()
+encoder = right.selectbox("Encoder", list(ENCODERS), key="router_encoder",
+                          index=list(ENCODERS).index(default_encoder()))
+config = RouterConfig(name, kind, params or {}, dataset["name"], encoder)
+
+train, keep = st.columns(2)
+if train.button("Train and test", type="primary", disabled=params is None,
+                icon=":material/model_training:"):
+    try_router(config, dataset)
+if keep.button("Save", disabled=params is None or not name, icon=":material/save:"):
+    save(store, config)
+
+st.subheader("Saved routers")
+saved_list(store)

@@ -1,0 +1,208 @@
+"""Value types and the Router base class (scikit-learn style; see DESIGN.md).
+
+A router scores every model for every query (`score`, predicted utility, higher is
+better) and routes to the argmax of `score - tradeoff * cost`. Subclasses write per-model
+state in `_add` / `_remove` and per-model scoring in `_score`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Queries:
+    """Queries as routers see them: the text, the L2-normalised embeddings, the task."""
+
+    text: tuple[str, ...]
+    X: np.ndarray                          # (n, d), rows of unit length
+    task: tuple[str | None, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def subset(self, rows) -> Queries:
+        rows = np.asarray(rows)
+        return Queries(tuple(self.text[i] for i in rows), self.X[rows],
+                       None if self.task is None else tuple(self.task[i] for i in rows))
+
+
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    """What happened when each model answered each query: reward in [0, 1] and cost."""
+
+    queries: Queries
+    models: tuple[str, ...]
+    reward: np.ndarray                     # (n, m); NaN where a model did not answer
+    cost: np.ndarray                       # (n, m) USD; NaN where unknown
+
+    def column(self, model: str) -> int:
+        return self.models.index(model)
+
+    def subset(self, rows) -> Outcomes:
+        rows = np.asarray(rows)
+        return Outcomes(self.queries.subset(rows), self.models, self.reward[rows],
+                        self.cost[rows])
+
+    def mean_costs(self) -> np.ndarray:
+        """Mean cost per model (0 where no cost is known)."""
+        with np.errstate(invalid="ignore"):
+            means = np.nanmean(self.cost, axis=0) if len(self.cost) else np.zeros(len(self.models))
+        return np.nan_to_num(means, nan=0.0)
+
+
+@dataclass(frozen=True)
+class Decision:
+    model: str
+    scores: dict[str, float]
+    fallbacks: tuple[str, ...] = ()
+    accept_at: float | None = None         # cascades: accept an answer scoring at least this
+
+
+@dataclass(frozen=True)
+class Param:
+    """A hyperparameter as the settings form shows it."""
+
+    name: str
+    default: Any
+    kind: str                              # int | float | bool | choice | text | json
+    low: float | None = None
+    high: float | None = None
+    choices: tuple = ()
+    help: str = ""
+
+
+class Router:
+    """Base class. `__init__` only stores hyperparameters; learned state ends in `_`."""
+
+    name: ClassVar[str] = "router"
+    title: ClassVar[str] = "Router"
+    online: ClassVar[bool] = False           # has partial_fit
+    cold_start: ClassVar[bool] = False       # add_model works without outcomes
+    independent_models: ClassVar[bool] = False  # adding/removing a model leaves others' scores
+    needs_embeddings: ClassVar[bool] = True
+    space: ClassVar[dict[str, dict]] = {}    # per-parameter form hints: low, high, choices, help
+
+    # -- parameters -----------------------------------------------------------------------
+    @classmethod
+    def param_specs(cls) -> list[Param]:
+        """The constructor's keyword parameters, described for a generated settings form."""
+        specs = []
+        for p in inspect.signature(cls.__init__).parameters.values():
+            if p.name == "self" or p.kind is not p.KEYWORD_ONLY:
+                continue
+            hints = cls.space.get(p.name, {})
+            kind = hints.get("kind") or _kind_of(p.default)
+            specs.append(Param(p.name, p.default, kind, hints.get("low"), hints.get("high"),
+                               tuple(hints.get("choices", ())), hints.get("help", "")))
+        return specs
+
+    def get_params(self) -> dict:
+        return {p.name: getattr(self, p.name) for p in self.param_specs()}
+
+    def set_params(self, **params) -> Self:
+        known = {p.name for p in self.param_specs()}
+        for key, value in params.items():
+            if key not in known:
+                raise ValueError(f"{self.name} has no parameter '{key}'; it has {sorted(known)}")
+            setattr(self, key, value)
+        return self
+
+    # -- learning -------------------------------------------------------------------------
+    def fit(self, outcomes: Outcomes) -> Self:
+        """Forget everything, then learn every model of `outcomes`."""
+        self._reset(outcomes)
+        self.models_: list[str] = []
+        self.costs_: dict[str, float] = {}
+        for model in outcomes.models:
+            self.add_model(model, outcomes)
+        return self
+
+    def add_model(self, model: str, outcomes: Outcomes | None = None) -> Self:
+        """Learn one more model without retraining the others where the method allows."""
+        if not hasattr(self, "models_"):
+            self.models_, self.costs_ = [], {}
+        if model in self.models_:
+            self.remove_model(model)
+        if outcomes is None and not self.cold_start:
+            raise ValueError(f"{self.name} needs outcomes to learn '{model}'")
+        if outcomes is not None and model in outcomes.models:
+            self.costs_[model] = float(outcomes.mean_costs()[outcomes.column(model)])
+        else:
+            self.costs_.setdefault(model, 0.0)
+        self._add(model, outcomes)
+        self.models_.append(model)
+        return self
+
+    def remove_model(self, model: str) -> Self:
+        index = self.models_.index(model)
+        self._remove(model, index)
+        self.models_.pop(index)
+        self.costs_.pop(model, None)
+        return self
+
+    def partial_fit(self, queries: Queries, models: list[str], rewards) -> Self:
+        raise NotImplementedError(f"{self.name} learns offline only")
+
+    # -- routing --------------------------------------------------------------------------
+    def score(self, queries: Queries) -> np.ndarray:
+        """(n, n_models) predicted utility of each model for each query."""
+        if not getattr(self, "models_", None):
+            raise RuntimeError(f"{self.name} is not fitted")
+        return np.asarray(self._score(queries), dtype=float)
+
+    def route(self, queries: Queries, *, costs=None, tradeoff: float = 0.0) -> list[Decision]:
+        """Argmax of score - tradeoff * cost; costs default to each model's mean cost."""
+        scores = self.score(queries)
+        chosen = self.choose(scores, costs, tradeoff)
+        ranked = np.argsort(-(scores - tradeoff * self._costs(costs)), axis=1)
+        return [Decision(self.models_[c], dict(zip(self.models_, row.tolist(), strict=True)),
+                         tuple(self.models_[j] for j in order if j != c))
+                for c, row, order in zip(chosen, scores, ranked, strict=True)]
+
+    def choose(self, scores: np.ndarray, costs=None, tradeoff: float = 0.0) -> np.ndarray:
+        """Column index of the chosen model per row (ties go to the cheaper model)."""
+        cost = self._costs(costs)
+        utility = scores - tradeoff * cost - 1e-12 * cost
+        return np.argmax(utility, axis=1)
+
+    def _costs(self, costs) -> np.ndarray:
+        if costs is None:
+            return np.array([self.costs_[m] for m in self.models_])
+        return np.asarray(costs, dtype=float)
+
+    # -- for subclasses ---------------------------------------------------------------------
+    def _reset(self, outcomes: Outcomes) -> None:
+        """Prepare shared state before models are added (e.g. embeddings, clusters)."""
+
+    def _add(self, model: str, outcomes: Outcomes | None) -> None:
+        raise NotImplementedError
+
+    def _remove(self, model: str, index: int) -> None:
+        """Drop per-model state; the base class removes the name and cost."""
+
+    def _score(self, queries: Queries) -> np.ndarray:
+        raise NotImplementedError
+
+
+def rewards_of(outcomes: Outcomes, model: str) -> tuple[np.ndarray, np.ndarray]:
+    """(rows where `model` answered, its rewards there)."""
+    column = outcomes.reward[:, outcomes.column(model)]
+    known = ~np.isnan(column)
+    return np.flatnonzero(known), column[known]
+
+
+def _kind_of(value) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, (dict, list, tuple)):
+        return "json"
+    return "text"

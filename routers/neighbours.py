@@ -1,0 +1,94 @@
+"""Cosine nearest neighbours for unit vectors: exact, or an inverted-file index for big logs.
+
+Exact search reads the whole index for every query, which is memory-bound (a 100k x 384
+float32 log is 150 MB) and spends most of a batch in argpartition. Above `IVF_FROM` rows
+the index is clustered with k-means (the IVF-Flat scheme of FAISS, Jegou et al., 2011) and
+a query is compared only with the rows of its `n_probe` nearest clusters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BATCH = 256
+IVF_FROM = 50_000
+
+
+class NeighbourIndex:
+    """Top-k cosine neighbours among the rows of `X` (unit vectors)."""
+
+    def __init__(self, X: np.ndarray, *, exact: bool | None = None, n_probe: int = 16,
+                 seed: int = 0):
+        self.X = np.ascontiguousarray(X, dtype=np.float32)
+        self.exact = len(self.X) < IVF_FROM if exact is None else exact
+        self.n_probe = n_probe
+        if not self.exact:
+            self._build(seed)
+
+    def _build(self, seed: int) -> None:
+        from sklearn.cluster import MiniBatchKMeans
+
+        n_lists = int(max(16, np.sqrt(len(self.X))))
+        kmeans = MiniBatchKMeans(n_clusters=n_lists, batch_size=4096, n_init=1,
+                                 random_state=seed).fit(self.X)
+        centres = kmeans.cluster_centers_.astype(np.float32)
+        self.centres = centres / np.clip(np.linalg.norm(centres, axis=1, keepdims=True),
+                                         1e-12, None)
+        labels = kmeans.labels_
+        self.order = np.argsort(labels, kind="stable")        # rows grouped by list
+        self.sorted_X = self.X[self.order]
+        self.starts = np.searchsorted(labels[self.order], np.arange(n_lists + 1))
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(similarities, row indices), each (n, k), best first."""
+        queries = np.asarray(queries, dtype=np.float32)
+        k = max(1, min(k, len(self.X)))
+        if self.exact:
+            return _exact(queries, self.X, k)
+        probes = np.argpartition(-(queries @ self.centres.T), self.n_probe - 1,
+                                 axis=1)[:, : self.n_probe]
+        # Work list by list (a few hundred numpy calls, not one per query): each probed
+        # list contributes its own top-k of every query probing it, then the best k of
+        # those n_probe * k candidates per query are kept.
+        cand_sims = np.full((len(queries), self.n_probe, k), -np.inf, dtype=np.float32)
+        cand_ids = np.zeros((len(queries), self.n_probe, k), dtype=np.int64)
+        flat = probes.ravel()
+        order = np.argsort(flat, kind="stable")
+        bounds = np.searchsorted(flat[order], np.arange(len(self.centres) + 1))
+        for c in np.flatnonzero(np.diff(bounds)):
+            pairs = order[bounds[c]:bounds[c + 1]]
+            who, slot = pairs // self.n_probe, pairs % self.n_probe
+            a, b = self.starts[c], self.starts[c + 1]
+            if a == b:
+                continue
+            block = queries[who] @ self.sorted_X[a:b].T
+            take = min(k, b - a)
+            best = np.argpartition(block, (b - a) - take, axis=1)[:, -take:]
+            cand_sims[who, slot, :take] = np.take_along_axis(block, best, axis=1)
+            cand_ids[who, slot, :take] = self.order[a + best]
+        cand_sims = cand_sims.reshape(len(queries), -1)
+        cand_ids = cand_ids.reshape(len(queries), -1)
+        best = np.argpartition(-cand_sims, k - 1, axis=1)[:, :k]
+        best_sims = np.take_along_axis(cand_sims, best, axis=1)
+        ranked = np.argsort(-best_sims, axis=1)
+        return (np.take_along_axis(best_sims, ranked, axis=1),
+                np.take_along_axis(np.take_along_axis(cand_ids, best, axis=1), ranked, axis=1))
+
+
+def top_k(queries: np.ndarray, index: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k (kept for callers that hold a plain matrix)."""
+    return _exact(np.asarray(queries, dtype=np.float32), index, max(1, min(k, len(index))))
+
+
+def _exact(queries: np.ndarray, index: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    sims = np.empty((len(queries), k), dtype=np.float32)
+    ids = np.empty((len(queries), k), dtype=np.int64)
+    for start in range(0, len(queries), BATCH):
+        block = queries[start:start + BATCH] @ index.T
+        part = np.argpartition(block, len(index) - k, axis=1)[:, -k:] if k < len(index) \
+            else np.tile(np.arange(len(index)), (len(block), 1))
+        part_sims = np.take_along_axis(block, part, axis=1)
+        order = np.argsort(-part_sims, axis=1)
+        ids[start:start + BATCH] = np.take_along_axis(part, order, axis=1)
+        sims[start:start + BATCH] = np.take_along_axis(part_sims, order, axis=1)
+    return sims, ids

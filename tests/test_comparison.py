@@ -1,0 +1,74 @@
+"""Training and comparing routers on real logs, end to end through the app layer."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from app.comparison import compare, summary
+from app.importers import import_path
+from app.routing import RouterConfig, load_for_routing, save_config, saved_configs, split_rows
+from tests.conftest import REPO, write
+
+FAST = "hashing-ngrams-512"  # a real, fast encoder: these tests are about the pipeline
+pytestmark = pytest.mark.slow
+
+
+def test_split_uses_the_logs_own_split_else_stratified():
+    train, test, note = split_rows(np.array(["train", "test", "train", None]),
+                                   np.array(["a", "a", "b", "b"]))
+    assert train.tolist() == [0, 2] and test.tolist() == [1] and "own split" in note
+    tasks = np.array(["a"] * 10 + ["b"] * 10)
+    train, test, note = split_rows(np.array([None] * 20), tasks, test_fraction=0.3, seed=1)
+    assert len(test) == 6 and (tasks[test] == "a").sum() == 3 and "stratified" in note
+    assert np.intersect1d(train, test).size == 0 and len(train) + len(test) == 20
+
+
+def test_routerbench_subset_comparison(store, routerbench_dir):
+    import_path(store, routerbench_dir)
+    configs = [RouterConfig("knn", "knn", {"k": 50}, encoder=FAST),
+               RouterConfig("predictive", "predictive", {}, encoder=FAST),
+               RouterConfig("cascade", "cascade", {"judge_error": 0.1}, encoder=FAST)]
+    data = load_for_routing(store, "routerbench_subset", FAST)
+    result = compare(store, "routerbench_subset", configs, n_boot=100, data=data)
+    rows = {r["name"]: r for r in result.rows}
+    assert result.test_size == 947  # the merged split rows make every test prompt complete
+    assert rows["gpt-4-1106-preview"]["quality"] == pytest.approx(0.879, abs=0.005)
+    assert rows["gpt-4-1106-preview"]["cost"] == pytest.approx(0.0050, abs=0.0001)
+    for name in ("knn", "predictive", "cascade"):
+        assert rows[name]["aiq"] > rows["random"]["aiq"]
+        assert rows[name]["quality_ci"][0] <= rows[name]["quality"] <= rows[name]["quality_ci"][1]
+    assert rows["oracle"]["quality"] > max(rows[m]["quality"] for m in result.models)
+    assert any("reaches" in line or "does not reach" in line for line in summary(result))
+
+
+def test_saved_configs_round_trip_and_cli_json(store, tmp_path):
+    lines = ["prompt,task,model,score,cost_usd"]
+    for i in range(40):
+        task = ["maths", "geo"][i % 2]
+        lines.append(f"question {i} about {task} {'sum numbers' if task == 'maths' else 'city'},"
+                     f"{task},cheap,{int(task == 'geo')},0.001")
+        lines.append(f"question {i} about {task} {'sum numbers' if task == 'maths' else 'city'},"
+                     f"{task},dear,1,0.01")
+    import_path(store, write(tmp_path / "toy.csv", "\n".join(lines) + "\n"))
+    config = RouterConfig("my-knn", "knn", {"k": 3}, "toy", FAST)
+    save_config(store, config)
+    assert saved_configs(store) == [config]
+    store.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "evaluate", "toy", "--router", "knn", "--param", "k=3",
+         "--router", "centroid", "--boot", "50", "--json"], cwd=REPO, capture_output=True,
+        text=True, timeout=300, env={**os.environ, "ROUTELAB_DB": str(store.path),
+                                     "ROUTELAB_ENCODER": FAST})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert set(report["curves"]) >= {"knn", "centroid", "cheap", "dear", "oracle"}
+    knn = report["curves"]["knn"]
+    assert len(knn["points"]) == 50 and 0 <= knn["aiq"] <= 1
+    # the kNN router learns that 'cheap' suffices on geography: it beats 'dear' on AIQ
+    assert knn["aiq"] >= report["curves"]["dear"]["aiq"]

@@ -1,0 +1,74 @@
+"""The Routers and Compare pages through AppTest, on a small log with a fast encoder."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.db import open_store
+from app.importers import import_path
+from app.routing import saved_configs
+from tests.conftest import REPO, write
+
+pytestmark = pytest.mark.slow
+
+
+def toy_log(tmp_path):
+    """60 queries: 'cheap' is right on geography, 'dear' on everything."""
+    lines = ["prompt,task,model,score,cost_usd"]
+    for i in range(60):
+        task = ["maths", "geo"][i % 2]
+        text = f"Add {i} and {i + 3}" if task == "maths" else f"Which country has city {i}?"
+        lines += [f"{text},{task},cheap,{int(task == 'geo')},0.001", f"{text},{task},dear,1,0.01"]
+    return write(tmp_path / "toy.csv", "\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    db = tmp_path / "routers.duckdb"
+    store = open_store(db)
+    import_path(store, toy_log(tmp_path))
+    store.close()
+    for key, value in {"ROUTELAB_DB": str(db), "ROUTELAB_DEMO": "0",
+                       "ROUTELAB_ENCODER": "hashing-ngrams-512"}.items():
+        monkeypatch.setenv(key, value)
+    from app import resources
+    resources.store.clear()
+    test = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
+    test.run()
+    yield test
+    resources.store.clear()
+
+
+def test_build_train_and_save_a_router(app):
+    app.switch_page(str(REPO / "pages" / "routers.py")).run()
+    app.selectbox(key="router_kind").select("knn").run()
+    app.number_input(key="router_params_knn_k").set_value(5).run()
+    app.text_input(key="router_name").input("knn-5").run()
+    app.button[0].click().run()   # Train and test
+    assert not app.exception, app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert float(metrics["Test quality (quality-first)"]) >= 0.9
+    app.button[1].click().run()   # Save
+    assert any("Saved router 'knn-5'" in s.value for s in app.success)
+    from app import resources
+    [saved] = saved_configs(resources.store())
+    assert (saved.name, saved.kind, saved.params, saved.dataset) == ("knn-5", "knn", {
+        "k": 5, "weighted": True}, "toy")
+
+
+def test_irt_parameters_are_inspectable(app):
+    app.switch_page(str(REPO / "pages" / "routers.py")).run()
+    app.selectbox(key="router_kind").select("irt").run()
+    app.button[0].click().run()
+    assert not app.exception
+    assert any("abilities" in m.value for m in app.markdown)
+
+
+def test_compare_page_draws_and_offers_the_report(app):
+    app.switch_page(str(REPO / "pages" / "compare.py")).run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Compare"
+    assert any("reaches" in m.value or "does not reach" in m.value for m in app.markdown)
+    table = app.dataframe[0].value
+    assert {"knn", "centroid", "predictive", "cheap", "dear", "oracle"} <= set(table["name"])
