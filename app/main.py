@@ -31,6 +31,9 @@ navigation = st.navigation([
     st.Page(PAGES / "map.py", title="Map", icon=":material/scatter_plot:"),
     st.Page(PAGES / "routers.py", title="Routers", icon=":material/alt_route:"),
     st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page(PAGES / "playground.py", title="Playground", icon=":material/chat:"),
+    st.Page(PAGES / "label.py", title="Label", icon=":material/thumbs_up_down:"),
+    st.Page(PAGES / "learning.py", title="Learning", icon=":material/insights:"),
     st.Page(PAGES / "models.py", title="Models", icon=":material/smart_toy:"),
 ])
 sidebar.dataset_picker(store)

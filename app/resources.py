@@ -115,3 +115,18 @@ def fitted_router(dataset: str, version: str, config_json: str):
     config = RouterConfig(**json.loads(config_json))
     data = routing_data(dataset, version, config.encoder or default_encoder())
     return fit_router(store(), config, data)
+
+
+@st.cache_resource(show_spinner=False)
+def bandits():
+    """The live bandits of this server process (rebuilt from the feedback log)."""
+    from app.feedback import BanditBook
+
+    return BanditBook(store())
+
+
+def as_queries(texts: tuple[str, ...], encoder: str | None = None):
+    """Live texts as router input, embedded like the router's training data (cached)."""
+    from app.feedback import as_queries as _as_queries
+
+    return _as_queries(store(), list(texts), encoder or default_encoder())

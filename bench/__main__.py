@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import collect, embed_map, ingest, routers
+from bench import collect, embed_map, feedback, ingest, routers
 from bench.report import ROOT, write_markdown
 
 SUITES = {
@@ -10,6 +10,7 @@ SUITES = {
     "Collect (bench/collect.py)": collect.run,
     "Embeddings and map (bench/embed_map.py)": embed_map.run,
     "Routers (bench/routers.py)": routers.run,
+    "Feedback (bench/feedback.py)": feedback.run,
 }
 
 

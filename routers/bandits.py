@@ -59,6 +59,8 @@ class LinUCB(Router):
     def partial_fit(self, queries: Queries, models: list[str], rewards) -> LinUCB:
         """One update per (query, chosen model, reward), in order."""
         for x, model, reward in zip(queries.X, models, rewards, strict=True):
+            if model not in getattr(self, "models_", []):
+                self.add_model(model)  # a new arm starts from the prior
             self.update(model, np.asarray(x, dtype=float), float(reward))
         return self
 
@@ -114,3 +116,20 @@ class LinearThompson(LinUCB):
             noise = np.einsum("ij,ij->i", X @ L, rng.standard_normal(X.shape))
             columns.append(X @ theta + self.v * noise)
         return np.column_stack(columns)
+
+
+def choice_probabilities(bandit: LinearThompson, queries: Queries, samples: int = 200,
+                         seed: int = 0) -> np.ndarray:
+    """(n, m) how often Thompson sampling picks each model: the propensity logged with a
+    vote, needed for off-policy estimates."""
+    X = np.asarray(queries.X, dtype=float)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for model in bandit.models_:
+        bandit._ensure(model, X.shape[1])
+        theta = bandit.A_inv_[model] @ bandit.b_[model]
+        L = np.linalg.cholesky(bandit.A_inv_[model] + 1e-12 * np.eye(X.shape[1]))
+        noise = (X @ L) @ rng.standard_normal((X.shape[1], samples))     # (n, samples)
+        draws.append((X @ theta)[:, None] + bandit.v * noise)
+    winners = np.argmax(np.stack(draws), axis=0)                          # (n, samples)
+    return np.stack([(winners == j).mean(axis=1) for j in range(len(bandit.models_))], axis=1)

@@ -39,7 +39,7 @@ def test_upload_import_and_see_per_model_table(browser, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.goto(url)
         wait_for_app(page)
-        page.get_by_text("No datasets yet").wait_for(timeout=60_000)
+        page.get_by_text("No datasets yet. Import a").wait_for(timeout=60_000)
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(log))
         page.get_by_text("uploaded_log.csv").first.wait_for()
         page.get_by_role("button", name="Import", exact=True).click()

@@ -62,3 +62,14 @@ def test_map_page_builds_and_draws_regions(app):
     assert not app.warning, [w.value for w in app.warning]
     neighbours = app.dataframe[0].value
     assert neighbours["task"].iloc[0] == "capitals" and neighbours["won by"].iloc[0] == "geo"
+
+
+def test_map_colours_by_a_routers_regret_and_draws_its_choices(app):
+    app.run()
+    app.switch_page(str(REPO / "pages" / "map.py")).run()
+    app.selectbox(key="map_colour").select("a router's regret").run()
+    app.selectbox(key="map_router").select("knn").run()
+    assert not app.exception, app.exception
+    app.segmented_control(key="map_objective").set_value("a saved router's choice").run()
+    assert not app.exception, app.exception
+    assert any("30 queries of **topics**" in c.value for c in app.caption)

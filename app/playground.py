@@ -1,0 +1,118 @@
+"""The playground's service side: routers choose, calls stream in the background.
+
+Each router picks a model for the prompt (among the pool's models); identical choices share
+one call. Calls run on a small thread pool and stream into `CallSlot`s that the page's
+column fragments read, so a slow or failing model never holds up the others.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app import llm
+from app.db import Store
+from app.pool import ModelSpec
+from routers import Queries, Router
+from routers.bandits import LinearThompson, choice_probabilities
+from routers.baselines import RandomRouter
+
+_EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="playground")
+
+
+@dataclass
+class CallSlot:
+    """One model call, streamed: pieces so far, then the finished Call."""
+
+    model: str
+    pieces: list[str] = field(default_factory=list)
+    call: llm.Call | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def text(self) -> str:
+        return self.call.text if self.call else "".join(self.pieces)
+
+
+@dataclass(frozen=True)
+class Plan:
+    router: str
+    model: str | None
+    scores: dict[str, float]
+    propensity: float
+    problem: str | None = None   # why this column cannot call a model
+
+
+@dataclass
+class Round:
+    round_id: str
+    prompt: str
+    plans: list[Plan]
+    slots: dict[str, CallSlot]
+
+
+def plan(router_name: str, router: Router, query: Queries, pool: dict[str, ModelSpec]) -> Plan:
+    """The router's choice among the models it knows that the pool can call."""
+    callable_models = [m for m in router.models_ if m in pool]
+    if not callable_models:
+        return Plan(router_name, None, {}, 0.0, f"none of {router_name}'s models "
+                    f"({', '.join(router.models_[:4])}) are in the model pool")
+    scores = router.score(query)[0]
+    usable = np.array([m in pool for m in router.models_])
+    choice = int(router.choose(np.where(usable, scores, -np.inf)[None, :])[0])
+    return Plan(router_name, router.models_[choice],
+                {m: float(s) for m, s in zip(router.models_, scores, strict=True)},
+                propensity(router, query, choice, usable))
+
+
+def propensity(router: Router, query: Queries, choice: int, usable: np.ndarray) -> float:
+    """P(this router picks this model for this query): 1 for deterministic routers."""
+    if isinstance(router, LinearThompson):
+        probs = choice_probabilities(router, query)[0] * usable
+        return float(probs[choice] / probs.sum()) if probs.sum() > 0 else 1.0
+    if isinstance(router, RandomRouter):
+        return 1.0 / max(int(usable.sum()), 1)
+    return 1.0
+
+
+def start_round(store: Store, prompt: str, plans: list[Plan],
+                pool: dict[str, ModelSpec]) -> Round:
+    """Start one streamed call per distinct chosen model; return what the page renders."""
+    slots: dict[str, CallSlot] = {}
+    for p in plans:
+        if p.model and p.model not in slots:
+            slots[p.model] = CallSlot(p.model)
+            routers = [q.router for q in plans if q.model == p.model]
+            _EXECUTOR.submit(_stream, store, pool[p.model], prompt, slots[p.model], routers)
+    return Round(uuid.uuid4().hex[:12], prompt, plans, slots)
+
+
+def _stream(store: Store, spec: ModelSpec, prompt: str, slot: CallSlot,
+            routers: list[str]) -> None:
+    try:
+        for event in llm.stream(spec, prompt):
+            if isinstance(event, llm.Call):
+                slot.call = event
+            else:
+                slot.pieces.append(event)
+    except Exception as exc:  # never let a column hang: report whatever went wrong
+        slot.call = llm.Call(spec.name, text="".join(slot.pieces),
+                             error=llm.CallError("unknown", f"{spec.name}: {exc}"))
+    finally:
+        slot.done.set()
+    _log(store, slot.call, prompt, routers)
+
+
+def _log(store: Store, call: llm.Call, prompt: str, routers: list[str]) -> None:
+    store.write(lambda cur: cur.execute(
+        """INSERT INTO live_calls (response_id, source, router, model, prompt, response,
+                                   latency_ms, tokens_in, tokens_out, cost_usd, error_kind,
+                                   error) VALUES (?, 'playground', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT DO NOTHING""",
+        [call.response_id, ", ".join(routers), call.model, prompt, call.text, call.latency_ms,
+         call.tokens_in, call.tokens_out, call.cost_usd,
+         call.error.kind if call.error else None, call.error.message if call.error else None]))

@@ -1,0 +1,80 @@
+"""The Playground's columns: one parallel fragment per router, streaming its answer."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from app import resources
+from app.feedback import Vote, record_vote
+from app.playground import Plan, Round
+
+POLL = 0.05
+
+
+def columns(round_: Round, blind: bool, session_id: str) -> None:
+    for index, column in enumerate(st.columns(len(round_.plans))):
+        with column:
+            answer_column(round_.round_id, index, blind, session_id)
+
+
+@st.fragment(parallel=True)
+def answer_column(round_id: str, index: int, blind: bool, session_id: str) -> None:
+    """Header, the streamed answer, its numbers, and the thumbs for one router."""
+    round_ = st.session_state.get("playground_round")
+    if round_ is None or round_.round_id != round_id:
+        return
+    plan = round_.plans[index]
+    voted = st.session_state.get(f"voted_{round_id}_{index}")
+    reveal = not blind or voted is not None
+    st.markdown(f"**{plan.router if reveal else f'Router {chr(65 + index)}'}**")
+    if plan.problem:
+        st.error(plan.problem, icon=":material/block:")
+        return
+    st.caption(f"chose **{plan.model}**" if reveal else "chose a model (hidden until you vote)")
+    if reveal:
+        _why(plan)
+    slot = round_.slots[plan.model]
+    body = st.empty()
+    while not slot.done.is_set():  # stream: show what has arrived so far
+        body.code(slot.text + " ▌", language=None, wrap_lines=True)
+        time.sleep(POLL)
+    call = slot.call
+    if call.error:
+        body.empty()
+        st.error(call.error.message, icon=":material/error:")
+        return
+    body.code(call.text or "(empty answer)", language=None, wrap_lines=True)
+    cost = f"${call.cost_usd:.6f}" if call.cost_usd is not None else "cost unknown"
+    st.caption(f"{call.latency_ms:,.0f} ms · {call.tokens_in} → {call.tokens_out} tokens · "
+               f"{cost}")
+    _thumbs(round_, index, plan, call, session_id)
+
+
+def _why(plan: Plan) -> None:
+    scores = pd.Series(plan.scores, name="score").sort_values(ascending=False)
+    with st.expander("Why this model (the router's scores)"):
+        st.bar_chart(scores, horizontal=True, height=max(120, 28 * len(scores)))
+        if plan.propensity < 1:
+            st.caption(f"It picks this model {plan.propensity:.0%} of the time (it samples).")
+
+
+def _thumbs(round_: Round, index: int, plan: Plan, call, session_id: str) -> None:
+    key = f"voted_{round_.round_id}_{index}"
+    same = [i for i, p in enumerate(round_.plans) if p.model == plan.model and i != index]
+    if any(st.session_state.get(f"voted_{round_.round_id}_{i}") is not None for i in same):
+        st.caption("Same answer as another column: your vote there counts for both.")
+        return
+    choice = st.feedback("thumbs", key=f"thumbs_{round_.round_id}_{index}",
+                         disabled=st.session_state.get(key) is not None)
+    if choice is None or st.session_state.get(key) is not None:
+        return
+    vote = Vote(session_id, "playground", plan.model, round_.prompt, float(choice),
+                call.response_id, plan.router, plan.propensity)
+    event = record_vote(resources.store(), resources.bandits(), vote)
+    st.session_state[key] = event
+    st.toast("Vote saved; the bandit has learned from it." if event else
+             "This answer was already rated in this session.", icon=":material/thumb_up:")
+    st.rerun(scope="fragment")
