@@ -279,18 +279,22 @@ def _evaluate(args) -> int:
                "curves": {name: {"points": [[float(c), float(q)] for c, q in zip(
                    curve.mean_cost, curve.mean_quality, strict=True)]}
                    for name, curve in {**result.routers, **result.references}.items()},
-               "metrics": result.rows, "zero_router": [[float(c), float(q)] for c, q in zip(
-                   *result.zero, strict=True)]}
+               "metrics": result.rows, "zero_router": {"points": [[float(c), float(q)] for c, q
+                                                              in zip(*result.zero, strict=True)],
+                                                   "aiq": next(r["aiq"] for r in result.rows
+                                                               if r["kind"] == "zero")}}
         for row in out["metrics"]:
-            out["curves"][row["name"]]["aiq"] = row["aiq"]
+            if row["name"] in out["curves"]:
+                out["curves"][row["name"]]["aiq"] = row["aiq"]
         print(json.dumps(out, indent=1, default=float))
         return 0
     print(f"{result.dataset}: {result.test_size:,} test queries, {result.split_note}")
     print(f"{'name':<34} {'quality':>8} {'$/query':>10} {'AIQ':>7} {'best q':>7} "
           f"{'at $/query':>10}")
     for row in result.rows:
+        aiq_text = f"{row['aiq']:>7.3f}" if row["aiq"] is not None else f"{'-':>7}"
         print(f"{row['name'][:34]:<34} {row['quality']:>8.3f} {row['cost']:>10.6f} "
-              f"{row['aiq']:>7.3f} {row['best_quality']:>7.3f} {row['best_quality_cost']:>10.6f}")
+              f"{aiq_text} {row['best_quality']:>7.3f} {row['best_quality_cost']:>10.6f}")
     for name, curve in result.routers.items():
         points = " ".join(f"({c:.6f}, {q:.3f})" for c, q in zip(
             curve.mean_cost, curve.mean_quality, strict=True))

@@ -9,7 +9,14 @@ import numpy as np
 
 from app.db import Store
 from app.routing import DatasetForRouting, RouterConfig, fit_router, load_for_routing
-from routers.compare import cost_range, metrics, reaches, task_slices, zero_router
+from routers.compare import (
+    cost_range,
+    metrics,
+    reaches,
+    task_slices,
+    zero_router,
+    zero_router_row,
+)
 from routers.evaluate import (
     Curve,
     oracle_curve,
@@ -72,7 +79,8 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
     oracle_quality = references["oracle"].quality[0]
     rows = [dict(metrics(c, test, n_boot=n_boot, pair=pair, scores=scores.get(name)),
                  kind="router") for name, c in curves.items()]
-    rows += [dict(metrics(c, test, n_boot=n_boot), kind=_kind(name))
+    rows += [zero_router_row(test)]
+    rows += [dict(metrics(c, test, n_boot=n_boot, router=False), kind=_kind(name))
              for name, c in references.items()]
     return Comparison(
         dataset, data.split_note, len(test.queries), test.models, curves, references,

@@ -67,11 +67,11 @@ def metrics_frame(comparison: Comparison) -> pd.DataFrame:
             "name": row["name"], "kind": row["kind"],
             "quality": row["quality"], "quality 95% CI": _ci(row.get("quality_ci")),
             "cost ($/query)": row["cost"], "cost 95% CI": _ci(row.get("cost_ci"), 6),
-            "AIQ": row["aiq"], "AIQ 95% CI": _ci(row.get("aiq_ci")),
+            "AIQ": _num(row["aiq"]), "AIQ 95% CI": _ci(row.get("aiq_ci")),
             "best quality": row["best_quality"], "at cost": row["best_quality_cost"],
             "APGR": row.get("apgr", float("nan")), "CPT(50%)": _num(row.get("cpt50")),
             "CPT(80%)": _num(row.get("cpt80")), "arena score": row["arena"],
-            "regret vs oracle": row["regret"]})
+            "regret vs oracle": _num(row["regret"])})
     return pd.DataFrame(rows)
 
 

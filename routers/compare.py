@@ -39,8 +39,13 @@ def zero_router(outcomes: Outcomes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def metrics(curve: Curve, outcomes: Outcomes, *, n_boot: int = 1000,
-            pair: tuple[str, str] | None = None, scores=None, seed: int = 0) -> dict:
-    """Every number the Compare page shows for one curve (quality/cost at tradeoff 0)."""
+            pair: tuple[str, str] | None = None, scores=None, seed: int = 0,
+            router: bool = True) -> dict:
+    """Every number the Compare page shows for one curve (quality/cost at tradeoff 0).
+
+    A router's AIQ hull includes the cheapest model (it can always route there). AIQ is a
+    property of curves, so references (single models, oracle, random) get none: compare
+    routers with the Zero router's AIQ instead (`zero_router_row`)."""
     low, high = cost_range(outcomes)
     floor = cheapest_model(outcomes)
     oracle = oracle_curve(outcomes).quality[0]
@@ -49,7 +54,8 @@ def metrics(curve: Curve, outcomes: Outcomes, *, n_boot: int = 1000,
         "quality": float(curve.mean_quality[0]), "cost": float(curve.mean_cost[0]),
         "best_quality": float(curve.mean_quality.max()),
         "best_quality_cost": float(curve.mean_cost[int(curve.mean_quality.argmax())]),
-        "aiq": aiq(curve.mean_cost, curve.mean_quality, low, high, floor=floor),
+        "aiq": aiq(curve.mean_cost, curve.mean_quality, low, high, floor=floor)
+        if router else None,
         "arena": arena_score(float(curve.mean_cost[0]), float(curve.mean_quality[0])),
         "regret": float((oracle - curve.quality[0]).mean()),
         "points": len(curve.tradeoffs),
@@ -58,8 +64,9 @@ def metrics(curve: Curve, outcomes: Outcomes, *, n_boot: int = 1000,
         first = Curve(curve.name, curve.tradeoffs[:1], curve.quality[:1], curve.cost[:1])
         row["quality_ci"] = bootstrap(first, lambda c, q: q[0], n_boot, seed)
         row["cost_ci"] = bootstrap(first, lambda c, q: c[0], n_boot, seed)
-        row["aiq_ci"] = bootstrap(curve, lambda c, q: aiq(c, q, low, high, 64, floor),
-                                  n_boot, seed)
+        if router:
+            row["aiq_ci"] = bootstrap(curve, lambda c, q: aiq(c, q, low, high, 64, floor),
+                                      n_boot, seed)
     if pair and scores is not None:
         router_scores, router_models = scores
         if set(pair) <= set(router_models):
@@ -93,3 +100,15 @@ def reaches(curve: Curve, target_quality: float) -> float | None:
     # linear interpolation between hull points i-1 and i
     frac = (target_quality - q[i - 1]) / (q[i] - q[i - 1])
     return float(c[i - 1] + frac * (c[i] - c[i - 1]))
+
+
+def zero_router_row(outcomes: Outcomes) -> dict:
+    """The Zero router (random mixtures of single models) as a metrics row: its AIQ is the
+    bar a router must clear to add anything over mixing models blindly."""
+    c, q = zero_router(outcomes)
+    low, high = cost_range(outcomes)
+    return {"name": "Zero router", "kind": "zero", "quality": float(q[-1]),
+            "cost": float(c[-1]), "best_quality": float(q[-1]),
+            "best_quality_cost": float(c[-1]), "aiq": aiq(c, q, low, high),
+            "arena": arena_score(float(c[-1]), float(q[-1])), "regret": float("nan"),
+            "points": len(c)}

@@ -41,7 +41,7 @@ def test_routerbench_subset_comparison(store, routerbench_dir):
     assert rows["gpt-4-1106-preview"]["quality"] == pytest.approx(0.879, abs=0.005)
     assert rows["gpt-4-1106-preview"]["cost"] == pytest.approx(0.0050, abs=0.0001)
     for name in ("knn", "predictive", "cascade"):
-        assert rows[name]["aiq"] > rows["random"]["aiq"]
+        assert rows[name]["aiq"] > rows["Zero router"]["aiq"]  # beats mixing models blindly
         assert rows[name]["quality_ci"][0] <= rows[name]["quality"] <= rows[name]["quality_ci"][1]
     assert rows["oracle"]["quality"] > max(rows[m]["quality"] for m in result.models)
     assert any("reaches" in line or "does not reach" in line for line in summary(result))
@@ -70,5 +70,5 @@ def test_saved_configs_round_trip_and_cli_json(store, tmp_path):
     assert set(report["curves"]) >= {"knn", "centroid", "cheap", "dear", "oracle"}
     knn = report["curves"]["knn"]
     assert len(knn["points"]) == 50 and 0 <= knn["aiq"] <= 1
-    # the kNN router learns that 'cheap' suffices on geography: it beats 'dear' on AIQ
-    assert knn["aiq"] >= report["curves"]["dear"]["aiq"]
+    # the kNN router learns that 'cheap' suffices on geography: it beats mixing models
+    assert knn["aiq"] > report["zero_router"]["aiq"]

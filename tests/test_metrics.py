@@ -97,5 +97,6 @@ def test_metrics_row_and_reaches():
                   np.array([[1, 3, 3, 1], [1, 1, 1, 1.0]]))
     row = metrics(curve, out, n_boot=50)
     assert row["quality"] == 1.0 and row["cost"] == 2.0 and row["regret"] == 0.0
+    assert row["aiq"] is not None and metrics(curve, out, n_boot=0, router=False)["aiq"] is None
     assert row["quality_ci"][0] <= 1.0 <= row["quality_ci"][1]
     assert reaches(curve, 0.75) == pytest.approx(1.5)   # halfway from (1, .5) to (2, 1)
