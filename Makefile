@@ -27,12 +27,16 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/routelab serve
 
-# Regenerate the built-in demo log (about an hour on 2 cores; resumable).
+# Regenerate the built-in demo log and its self-consistency probes (about an hour on 2
+# cores; resumable: run it again after an interruption).
 demo: setup
 	$(BIN)/python -m app.demo.prompts
 	ROUTELAB_DB=data/demo/build.duckdb $(BIN)/routelab collect --prompts data/demo/prompts.jsonl \
 	  --models smollm2,smollm2-fewshot,gemma3,gemma3-vote3 --name demo --kind demo \
 	  --concurrency 2 --export data/demo/demo_log.jsonl
+	ROUTELAB_DB=data/demo/build.duckdb $(BIN)/routelab collect --prompts data/demo/prompts.jsonl \
+	  --models smollm2-probe1,smollm2-probe2,smollm2-probe3 --name demo-probes --kind demo \
+	  --concurrency 2 --export data/demo/probes_log.jsonl
 
 # pytest exits 5 when it collects nothing; that must never pass for green (or red) in CI.
 test: setup chromium

@@ -46,7 +46,7 @@ class Comparison:
 
 def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
             pair: tuple[str, str] | None = None, n_boot: int = 1000,
-            data: DatasetForRouting | None = None,
+            data: DatasetForRouting | None = None, probes: str | None = None,
             progress: Callable[[str, float], None] | None = None) -> Comparison:
     """Train each router on the training split and evaluate everything on the test split."""
     say = progress or (lambda stage, fraction: None)
@@ -75,6 +75,10 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         curves[config.name] = sweep(router, own_test.queries, own_test, grid, config.name)
         if not hasattr(router, "simulate"):
             scores[config.name] = (router.score(own_test.queries), list(router.models_))
+    if probes:
+        offline = _consistency(store, dataset, probes, data, test_rows, test)
+        if offline is not None:
+            curves[offline.name] = offline
     say("Computing metrics and confidence intervals", 0.95)
     oracle_quality = references["oracle"].quality[0]
     rows = [dict(metrics(c, test, n_boot=n_boot, pair=pair, scores=scores.get(name)),
@@ -134,3 +138,23 @@ def _kind(name: str) -> str:
 
 def _encoder(data: DatasetForRouting) -> str:
     return data.encoder
+
+
+def _consistency(store: Store, dataset: str, probes: str, data: DatasetForRouting,
+                 test_rows: np.ndarray, test) -> Curve | None:
+    """Self-consistency evaluated from the probe log, on exactly the test queries."""
+    from app.live.offline import consistency_curve
+
+    ids = store.rows("SELECT query_id, source_id FROM queries q JOIN datasets d "
+                     "USING (dataset_id) WHERE d.name = ?", [dataset])
+    source = dict(ids)
+    prompt_ids = [source[int(q)] for q in data.query_ids[test_rows]]
+    models = list(test.models)
+    quality = np.nanmean(test.reward, axis=0)
+    strong = models[int(np.argmax(quality))]
+    ensemble = [m for m in models if "vote" not in m] or models
+    curve = consistency_curve(store, dataset, probes, prompt_ids, strong=strong,
+                              ensemble=ensemble)
+    if curve is None or curve.quality.shape[1] != len(prompt_ids):
+        return None  # the probe log must cover every test query to compare fairly
+    return curve

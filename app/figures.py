@@ -7,6 +7,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from app.comparison import Comparison
+from app.ui.text import svg
 from routers.evaluate import ndch
 
 ROUTER_COLOURS = px.colors.qualitative.Bold
@@ -18,8 +19,9 @@ def cost_quality(comparison: Comparison) -> go.Figure:
     zero_c, zero_q = comparison.zero
     fig.add_scatter(x=zero_c, y=zero_q, mode="lines", name="Zero router (model mixtures)",
                     line={"dash": "dash", "color": "#888"})
-    for i, (name, curve) in enumerate(comparison.routers.items()):
+    for i, (raw_name, curve) in enumerate(comparison.routers.items()):
         colour = ROUTER_COLOURS[i % len(ROUTER_COLOURS)]
+        name = svg(raw_name)
         c, q = ndch(curve.mean_cost, curve.mean_quality)
         fig.add_scatter(x=curve.mean_cost, y=curve.mean_quality, mode="markers",
                         marker={"size": 5, "color": colour, "opacity": 0.35},
@@ -28,8 +30,8 @@ def cost_quality(comparison: Comparison) -> go.Figure:
                                       "<extra></extra>")
         fig.add_scatter(x=c, y=q, mode="lines+markers", name=name, legendgroup=name,
                         line={"color": colour, "width": 2.5}, marker={"size": 6})
-    for name in comparison.models:
-        ref = comparison.references[name]
+    for model in comparison.models:
+        ref, name = comparison.references[model], svg(model)
         fig.add_scatter(x=ref.mean_cost, y=ref.mean_quality, mode="markers+text", text=[name],
                         textposition="top center", name=name, showlegend=False,
                         marker={"size": 10, "color": "#333", "symbol": "diamond"})
@@ -51,7 +53,7 @@ def slices_heatmap(comparison: Comparison) -> go.Figure:
     names = list(comparison.routers) + list(comparison.models) + ["oracle"]
     pivot = frame[frame["name"].isin(names)].pivot_table(index="task", columns="name",
                                                          values="quality")
-    pivot = pivot[[n for n in names if n in pivot.columns]]
+    pivot = pivot[[n for n in names if n in pivot.columns]].rename(index=svg, columns=svg)
     fig = px.imshow(pivot, text_auto=".2f", aspect="auto", color_continuous_scale="RdYlGn",
                     zmin=0, zmax=1, labels={"color": "quality", "x": "", "y": ""})
     fig.update_layout(height=max(300, 32 * len(pivot) + 200), margin={"t": 120, "b": 10})

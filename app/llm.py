@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -83,13 +84,21 @@ def _request(spec: ModelSpec, prompt: str, examples, temperature, seed, timeout)
                "timeout": timeout or spec.timeout_s, **body}
     if spec.stop and "stop" not in request:
         request["stop"] = list(spec.stop)
+    seed = spec.seed if seed is None else seed
     if seed is not None:
-        request["seed"] = seed
+        request["seed"] = sample_seed(prompt, seed)
     if spec.base_url():
         request["api_base"] = spec.base_url()
     key = secrets.secret(spec.key_env())
     request["api_key"] = key or ("none" if spec.is_local or spec.api_base else None)
     return request
+
+
+def sample_seed(prompt: str, sample: int) -> int:
+    """The seed of sample k of a prompt. It depends on the prompt: one fixed seed for every
+    prompt makes the first random draw the same everywhere, so the samples of different
+    prompts share a bias (seed 1 made SmolLM2 open most answers with "I am a loyal AI")."""
+    return (zlib.crc32(prompt.encode("utf-8")) * 31 + int(sample)) % 2**31
 
 
 def complete(spec: ModelSpec, prompt: str, *, examples: Sequence[Example] = (),

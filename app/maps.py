@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from app import settings
 from app.db import Store
+from routers.neighbours import weighted_nanmean
 
 
 def cache_dir() -> Path:
@@ -168,8 +169,8 @@ def win_regions(coords: np.ndarray, scores: np.ndarray, costs: np.ndarray,
     weight = np.exp(-0.5 * (distance / bandwidth) ** 2)
     weight /= weight.sum(axis=1, keepdims=True)
     scale = cost_scale(costs)
-    cell_scores = _weighted_nanmean(scores[neighbours], weight)
-    cell_costs = _weighted_nanmean(np.nan_to_num(costs, nan=0.0)[neighbours], weight)
+    cell_scores = weighted_nanmean(scores[neighbours], weight)
+    cell_costs = weighted_nanmean(np.nan_to_num(costs, nan=0.0)[neighbours], weight)
     winner = decide(cell_scores, cell_costs, objective, scale)
     point_winner = decide(scores, costs, objective, scale)
     agree = (point_winner[neighbours] == winner[:, None]) * weight
@@ -185,16 +186,6 @@ def oracle_pick(scores: np.ndarray, costs: np.ndarray) -> np.ndarray:
     winner = decide(scores, costs, Objective("best"))
     best = np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=1)
     return np.where(best > 0, winner, -1)
-
-
-def _weighted_nanmean(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """(cells, k, m) values and (cells, k) weights -> (cells, m), ignoring NaN values."""
-    known = ~np.isnan(values)
-    w = weight[:, :, None] * known
-    total = w.sum(axis=1)
-    summed = (np.where(known, values, 0.0) * w).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, summed / np.where(total > 0, total, 1.0), np.nan)
 
 
 # ---- building a dataset's map ------------------------------------------------------------

@@ -7,6 +7,7 @@ column fragments read, so a slow or failing model never holds up the others.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,15 @@ class CallSlot:
         return self.call.text if self.call else "".join(self.pieces)
 
 
+@dataclass
+class LiveSlot:
+    """A live router's run, streamed step by step."""
+
+    steps: list = field(default_factory=list)
+    result: object | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
 @dataclass(frozen=True)
 class Plan:
     router: str
@@ -45,6 +55,7 @@ class Plan:
     scores: dict[str, float]
     propensity: float
     problem: str | None = None   # why this column cannot call a model
+    live: tuple[str, str] | None = None  # (kind, params JSON) of a live router
 
 
 @dataclass
@@ -53,6 +64,11 @@ class Round:
     prompt: str
     plans: list[Plan]
     slots: dict[str, CallSlot]
+    live: dict[int, LiveSlot] = field(default_factory=dict)
+
+
+def live_plan(router_name: str, kind: str, params: dict) -> Plan:
+    return Plan(router_name, None, {}, 1.0, live=(kind, json.dumps(params)))
 
 
 def plan(router_name: str, router: Router, query: Queries, pool: dict[str, ModelSpec]) -> Plan:
@@ -79,16 +95,43 @@ def propensity(router: Router, query: Queries, choice: int, usable: np.ndarray) 
     return 1.0
 
 
-def start_round(store: Store, prompt: str, plans: list[Plan],
-                pool: dict[str, ModelSpec]) -> Round:
-    """Start one streamed call per distinct chosen model; return what the page renders."""
+def start_round(store: Store, prompt: str, plans: list[Plan], pool: dict[str, ModelSpec],
+                verifier: dict | None = None) -> Round:
+    """Start one streamed call per distinct chosen model, and each live router; return
+    what the page renders."""
     slots: dict[str, CallSlot] = {}
-    for p in plans:
-        if p.model and p.model not in slots:
+    live: dict[int, LiveSlot] = {}
+    for index, p in enumerate(plans):
+        if p.live:
+            live[index] = LiveSlot()
+            _EXECUTOR.submit(_run_live, store, p, prompt, pool, verifier, live[index])
+        elif p.model and p.model not in slots:
             slots[p.model] = CallSlot(p.model)
             routers = [q.router for q in plans if q.model == p.model]
             _EXECUTOR.submit(_stream, store, pool[p.model], prompt, slots[p.model], routers)
-    return Round(uuid.uuid4().hex[:12], prompt, plans, slots)
+    return Round(uuid.uuid4().hex[:12], prompt, plans, slots, live)
+
+
+def _run_live(store: Store, plan_: Plan, prompt: str, pool: dict[str, ModelSpec],
+              verifier: dict | None, slot: LiveSlot) -> None:
+    from app.live.base import LiveResult
+    from app.live.registry import build_live
+
+    kind, params = plan_.live
+    try:
+        router = build_live(kind, json.loads(params), pool, slot.steps.append)
+        slot.result = router.run(prompt, verifier)
+    except Exception as exc:  # a broken live router fails in its own column only
+        slot.result = LiveResult(error=f"{plan_.router}: {type(exc).__name__}: {exc}")
+    finally:
+        slot.done.set()
+    for step in slot.result.steps:
+        if step.model and step.response_id:
+            _log(store, llm.Call(step.model, text=step.text, latency_ms=step.latency_ms,
+                                 tokens_in=step.tokens_in, tokens_out=step.tokens_out,
+                                 cost_usd=step.cost_usd, response_id=step.response_id,
+                                 error=llm.CallError("call", step.text)
+                                 if step.kind == "error" else None), prompt, [plan_.router])
 
 
 def _stream(store: Store, spec: ModelSpec, prompt: str, slot: CallSlot,

@@ -37,6 +37,8 @@ class ModelSpec:
     timeout_s: float = 60.0
     description: str = ""
     stop: tuple[str, ...] = field(default=())
+    seed: int | None = None        # fixed sampling seed (probe arms of self-consistency)
+    hidden: bool = False           # callable, but not offered to bandits as an arm
 
     @property
     def is_local(self) -> bool:

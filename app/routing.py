@@ -114,7 +114,10 @@ def fit_router(store: Store, config: RouterConfig, data: DatasetForRouting) -> R
 # ---- saved configs --------------------------------------------------------------------
 
 def save_config(store: Store, config: RouterConfig) -> None:
-    build_router(config)  # refuse what cannot be built
+    from app.live.registry import LIVE_ROUTERS
+
+    if config.kind not in LIVE_ROUTERS:
+        build_router(config)  # refuse what cannot be built
     store.write(lambda cur: cur.execute(
         "INSERT OR REPLACE INTO router_configs (name, kind, params, dataset, encoder) "
         "VALUES (?, ?, ?, ?, ?)", [config.name, config.kind, json.dumps(config.params),

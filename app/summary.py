@@ -91,10 +91,15 @@ def split_counts(store: Store, dataset: int) -> dict[str, int]:
     return dict(rows)
 
 
-def sample_queries(store: Store, dataset: int, limit: int = 200) -> pd.DataFrame:
-    """A few queries with every model's score, for a first look at the data."""
+def search_queries(store: Store, dataset: int, text: str = "", task: str | None = None,
+                   limit: int = 200) -> pd.DataFrame:
+    """Queries whose text contains `text` (case-insensitive), with every model's score.
+    Parameterised: whatever is typed is only ever a value, never SQL."""
     return store.frame("""
         SELECT q.source_id, q.task, q.split, q.embed_text AS question,
-               map_from_entries(list((o.model, o.score) ORDER BY o.model)) AS scores
-        FROM queries q JOIN outcomes o USING (query_id)
-        WHERE q.dataset_id = ? GROUP BY ALL ORDER BY q.query_id LIMIT ?""", [dataset, limit])
+               list(o.model ORDER BY o.model) AS models,
+               list(o.score ORDER BY o.model) AS scores
+        FROM queries q LEFT JOIN outcomes o USING (query_id)
+        WHERE q.dataset_id = ? AND contains(lower(q.text), lower(?))
+          AND (? IS NULL OR q.task = ?)
+        GROUP BY ALL ORDER BY min(q.query_id) LIMIT ?""", [dataset, text, task, task, limit])

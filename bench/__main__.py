@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import collect, embed_map, feedback, ingest, routers
+from bench import collect, embed_map, feedback, ingest, live_routers, load, routers
 from bench.report import ROOT, write_markdown
 
 SUITES = {
@@ -11,6 +11,8 @@ SUITES = {
     "Embeddings and map (bench/embed_map.py)": embed_map.run,
     "Routers (bench/routers.py)": routers.run,
     "Feedback (bench/feedback.py)": feedback.run,
+    "Live routers on the demo prompts (bench/live_routers.py)": live_routers.run,
+    "Load (bench/load.py)": load.run,
 }
 
 

@@ -30,11 +30,16 @@ weak = middle.selectbox("Weak model (APGR)", models, key="compare_weak", index=N
                         placeholder="the cheapest model")
 n_boot = right.select_slider("Bootstrap resamples", [0, 200, 500, 1000], value=500,
                              key="compare_boot")
+probes = f"{dataset['name']}-probes"
+has_probes = bool(store.rows("SELECT 1 FROM datasets WHERE name = ?", [probes]))
+with_probes = has_probes and st.checkbox(
+    f"Add self-consistency routing, evaluated offline from the probe samples in '{probes}'",
+    value=True, key="compare_probes")
 if not chosen:
     st.info("Pick routers to compare.")
     st.stop()
 configs = [saved.get(n) or defaults[n] for n in chosen]
 pair = (strong, weak) if strong and weak and strong != weak else None
-result = run(dataset, configs, pair, n_boot)
+result = run(dataset, configs, pair, n_boot, probes if with_probes else None)
 if result is not None:
     show(result, dataset["name"])

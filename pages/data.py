@@ -7,6 +7,7 @@ from app.importers import remove_dataset
 from app.ui.dataset_view import dataset_view
 from app.ui.import_form import import_form, import_result
 from app.ui.sidebar import current
+from app.ui.text import plain
 
 st.title("Data")
 store = resources.store()
@@ -21,14 +22,14 @@ if dataset is None:
             "JSONL log above, or from a shell: `routelab import PATH`.")
     st.stop()
 
-st.header(dataset["name"])
-st.caption(f"{dataset['kind']} · {dataset['format']} · from `{dataset['source']}` · "
+st.header(plain(dataset["name"]))
+st.caption(f"{dataset['kind']} · {dataset['format']} · from {plain(dataset['source'])} · "
            f"imported {dataset['imported_at']:%Y-%m-%d %H:%M} · "
            f"{dataset['outcomes']:,} outcomes")
 dataset_view(dataset)
 
 with st.expander("Delete this dataset", icon=":material/delete:"):
-    sure = st.checkbox(f"Yes, delete '{dataset['name']}' with its queries and outcomes",
+    sure = st.checkbox(f"Yes, delete '{plain(dataset['name'])}' with its queries and outcomes",
                        key="confirm_delete")
     if st.button("Delete", disabled=not sure, key="delete_dataset"):
         remove_dataset(store, dataset["name"])

@@ -7,6 +7,7 @@ import streamlit as st
 from app import resources
 from app.ui.label_view import answers, finish, queue, undo, vote
 from app.ui.sidebar import current
+from app.ui.text import plain
 
 st.title("Label")
 session_id = st.session_state.setdefault("session_id", uuid.uuid4().hex)
@@ -23,7 +24,7 @@ hide = right.toggle("Hide model names", value=True, key="label_hide")
 todo = queue(dataset, session_id)
 labelled = len(st.session_state.get("labelled", {}).get(dataset["name"], []))
 st.progress(labelled / max(labelled + len(todo), 1),
-            text=f"{labelled} labelled · {len(todo):,} to go in **{dataset['name']}**")
+            text=f"{labelled} labelled · {len(todo):,} to go in **{plain(dataset['name'])}**")
 if not todo:
     st.success("Every query of this dataset is labelled in this session.")
     st.stop()
@@ -34,7 +35,7 @@ st.code(shown[0][2], language=None, wrap_lines=True)
 cols = st.columns(len(shown))
 for i, (col, (model, response, question)) in enumerate(zip(cols, shown, strict=True)):
     with col:
-        st.markdown(f"**{'Answer ' + chr(65 + i) if hide else model}**")
+        st.markdown(f"**{'Answer ' + chr(65 + i) if hide else plain(model)}**")
         st.code(response or "(no response logged)", language=None, wrap_lines=True)
         if mode == "thumbs on each answer":
             thumb = st.feedback("thumbs", key=f"label_{query_id}_{model}")

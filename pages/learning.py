@@ -9,6 +9,7 @@ from app.routing import RouterConfig, saved_configs
 from app.ui.learning_view import posterior_chart, reward_chart, what_if
 from app.ui.router_choice import load_router
 from app.ui.sidebar import current
+from app.ui.text import plain
 
 st.title("Learning")
 store, book = resources.store(), resources.bandits()
@@ -32,8 +33,8 @@ else:
     st.info("No feedback yet: vote in the Playground or on the Label page.")
 
 with st.expander("Reset, or replay with other hyperparameters"):
-    st.caption(f"Current settings: {config.params}. A reset makes {name} ignore every vote "
-               "logged so far (the log itself is kept).")
+    st.caption(f"Current settings: {plain(config.params)}. A reset makes {plain(name)} "
+               "ignore every vote logged so far (the log itself is kept).")
     if st.button(f"Reset {name}", key="reset_bandit"):
         reset(store, book, name)
         st.rerun()

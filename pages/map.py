@@ -8,6 +8,7 @@ from app.ui.map_figure import map_figure
 from app.ui.map_view import controls, hover_texts, point_colours, selection_details
 from app.ui.place_query import place_query
 from app.ui.sidebar import current
+from app.ui.text import plain
 
 st.title("Map")
 store = resources.store()
@@ -40,7 +41,7 @@ labels, values, title = point_colours(matrix, colour_by, model,
                                      regret if router_name else None)
 figure = map_figure(coords, regions, matrix.models, labels, values, title,
                     hover_texts(resources.questions(dataset_id, version), matrix), placed)
-st.caption(f"{len(coords):,} queries of **{dataset['name']}** embedded with {encoder}. "
+st.caption(f"{len(coords):,} queries of **{plain(dataset['name'])}** embedded with {encoder}. "
            "Shaded regions: the model that wins nearby queries (stronger = surer). "
            "Draw a box or lasso to inspect queries.")
 event = st.plotly_chart(figure, key="map_chart", on_select="rerun",

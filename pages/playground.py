@@ -1,11 +1,14 @@
 """Playground: one prompt, several routers side by side, live answers, thumbs."""
 
+import random
 import uuid
 
 import streamlit as st
 
 from app import resources, secrets
-from app.playground import plan, start_round
+from app.demo.log import demo_prompts
+from app.live.registry import LIVE_ROUTERS
+from app.playground import live_plan, plan, start_round
 from app.pool import PoolError, load_pool
 from app.ui.playground_view import columns
 from app.ui.router_choice import available_routers, load_router
@@ -28,6 +31,9 @@ blind = st.toggle("Blind mode: hide routers and models until I vote", key="playg
 st.caption("Routers other than bandits are trained on the dataset in the sidebar "
            f"(**{dataset['name'] if dataset is not None else 'none'}**); each picks among "
            "its models that are in the pool.")
+demo = demo_prompts()
+if demo and st.button("Try a prompt from the demo set", icon=":material/casino:"):
+    st.session_state["playground_prompt"] = random.choice(list(demo))
 with st.form("prompt", clear_on_submit=False):
     prompt = st.text_area("Prompt", key="playground_prompt", height=90,
                           placeholder="What is the capital of Peru? Answer with one word.")
@@ -36,11 +42,19 @@ if send:
     if not 2 <= len(chosen) <= 4 or not prompt.strip():
         st.warning("Pick two to four routers and write a prompt.")
     else:
-        usable = [n for n, spec in pool.items() if secrets.where(spec.key_env()) != "missing"]
-        plans = [plan(name, load_router(options[name], dataset, usable),
-                      resources.as_queries((prompt.strip(),), options[name].encoder), pool)
+        usable = [n for n, spec in pool.items()
+                  if not spec.hidden and secrets.where(spec.key_env()) != "missing"]
+        text = prompt.strip()
+        plans = [live_plan(name, options[name].kind, options[name].params)
+                 if options[name].kind in LIVE_ROUTERS else
+                 plan(name, load_router(options[name], dataset, usable),
+                      resources.as_queries((text,), options[name].encoder), pool)
                  for name in chosen]
-        st.session_state["playground_round"] = start_round(store, prompt.strip(), plans, pool)
+        verifier = demo.get(text, {}).get("verifier")
+        st.session_state["playground_round"] = start_round(store, text, plans, pool, verifier)
+        if verifier:
+            st.caption(f"This is a demo prompt: live routers may use its {verifier['type']} "
+                       "verifier as their judge.")
 round_ = st.session_state.get("playground_round")
 if round_ is not None:
     columns(round_, blind, session_id)

@@ -4,8 +4,9 @@ import streamlit as st
 
 from app import resources
 from app.embeddings import ENCODERS, default_encoder
+from app.live.registry import LIVE_ROUTERS
 from app.routing import RouterConfig
-from app.ui.router_form import describe, params_form
+from app.ui.router_form import describe, params_form, router_class
 from app.ui.router_panel import save, saved_list, try_router
 from app.ui.sidebar import current
 from routers import ROUTERS
@@ -18,8 +19,8 @@ if dataset is None:
     st.stop()
 models = resources.outcome_matrix(int(dataset["dataset_id"]), dataset["content_hash"]).models
 
-kind = st.selectbox("Router", list(ROUTERS), format_func=lambda k: ROUTERS[k].title,
-                    key="router_kind")
+kind = st.selectbox("Router", list(ROUTERS) + list(LIVE_ROUTERS),
+                    format_func=lambda k: router_class(k).title, key="router_kind")
 st.caption(describe(kind))
 params = params_form(kind, list(models), key="router_params")
 left, right = st.columns(2)
@@ -29,8 +30,11 @@ encoder = right.selectbox("Encoder", list(ENCODERS), key="router_encoder",
 config = RouterConfig(name, kind, params or {}, dataset["name"], encoder)
 
 train, keep = st.columns(2)
-if train.button("Train and test", type="primary", disabled=params is None,
-                icon=":material/model_training:"):
+live = kind in LIVE_ROUTERS
+if train.button("Train and test", type="primary", disabled=params is None or live,
+                icon=":material/model_training:",
+                help="Live routers call models while they route: try them in the Playground"
+                if live else None):
     try_router(config, dataset)
 if keep.button("Save", disabled=params is None or not name, icon=":material/save:"):
     save(store, config)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from routers.base import Outcomes, Queries, Router
-from routers.neighbours import NeighbourIndex
+from routers.neighbours import NeighbourIndex, weighted_nanmean
 
 
 class KNNRouter(Router):
@@ -41,13 +41,7 @@ class KNNRouter(Router):
     def _score(self, queries: Queries) -> np.ndarray:
         sims, ids = self.index_.search(queries.X, self.k)
         weights = np.clip(sims, 1e-6, None) if self.weighted else np.ones_like(sims)
-        rewards = self.rewards_[ids]                       # (n, k, m)
-        known = ~np.isnan(rewards)
-        w = weights[:, :, None] * known
-        total = w.sum(axis=1)
-        summed = (np.where(known, rewards, 0.0) * w).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(total > 0, summed / np.where(total > 0, total, 1), self.prior_)
+        return weighted_nanmean(self.rewards_[ids], weights, self.prior_)
 
 
 def _column_means(rewards: np.ndarray) -> np.ndarray:

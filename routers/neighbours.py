@@ -92,3 +92,15 @@ def _exact(queries: np.ndarray, index: np.ndarray, k: int) -> tuple[np.ndarray, 
         ids[start:start + BATCH] = np.take_along_axis(part, order, axis=1)
         sims[start:start + BATCH] = np.take_along_axis(part_sims, order, axis=1)
     return sims, ids
+
+
+def weighted_nanmean(values: np.ndarray, weights: np.ndarray,
+                     fallback: np.ndarray | float = np.nan) -> np.ndarray:
+    """(n, k, m) neighbour values and (n, k) weights -> (n, m) weighted means that skip NaN
+    values; `fallback` where no neighbour has a value."""
+    known = ~np.isnan(values)
+    w = weights[:, :, None] * known
+    total = w.sum(axis=1)
+    summed = (np.where(known, values, 0.0) * w).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, summed / np.where(total > 0, total, 1.0), fallback)

@@ -30,7 +30,15 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(db: Path, env: dict | None = None, timeout: float = 90.0):
     """Yield the base URL of a streamlit server on a free port using database `db`."""
-    port = free_port()
+    with streamlit_process(db, env, timeout) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_process(db: Path, env: dict | None = None, timeout: float = 90.0,
+                      port: int | None = None):
+    """Yield (base URL, process) of a streamlit server, for tests that kill it."""
+    port = port or free_port()
     log = open(db.with_suffix(".server.log"), "w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "streamlit"), "run", "app/main.py",
@@ -53,7 +61,7 @@ def streamlit_server(db: Path, env: dict | None = None, timeout: float = 90.0):
                 raise RuntimeError("streamlit did not start:\n" +
                                    db.with_suffix(".server.log").read_text())
             time.sleep(0.3)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:

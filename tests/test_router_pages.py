@@ -50,7 +50,7 @@ def test_build_train_and_save_a_router(app):
     metrics = {m.label: m.value for m in app.metric}
     assert float(metrics["Test quality (quality-first)"]) >= 0.9
     app.button[1].click().run()   # Save
-    assert any("Saved router 'knn-5'" in s.value for s in app.success)
+    assert any("Saved router 'knn\\-5'" in s.value for s in app.success)
     from app import resources
     [saved] = saved_configs(resources.store())
     assert (saved.name, saved.kind, saved.params, saved.dataset) == ("knn-5", "knn", {

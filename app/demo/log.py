@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from pathlib import Path
 
 from app import settings
@@ -11,7 +13,9 @@ from app.importers import LongMapping, import_path
 DEMO_DIR = settings.REPO_ROOT / "data" / "demo"
 DEMO_LOG = DEMO_DIR / "demo_log.jsonl"
 DEMO_PROMPTS = DEMO_DIR / "prompts.jsonl"
+DEMO_PROBES = DEMO_DIR / "probes_log.jsonl"
 DEMO_NAME = "demo"
+PROBES_NAME = "demo-probes"
 DEMO_MODELS = ("smollm2", "smollm2-fewshot", "gemma3", "gemma3-vote3")
 
 LOG_MAPPING = LongMapping(text="prompt", model="model", score="score", id="prompt_id",
@@ -45,7 +49,19 @@ def ensure_demo(store: Store) -> str | None:
         return DEMO_NAME
     import_path(store, DEMO_LOG, fmt="long", name=DEMO_NAME, mapping=LOG_MAPPING,
                 kind="demo", source="data/demo/demo_log.jsonl (built-in demo)")
+    if DEMO_PROBES.exists():  # samples for self-consistency routing, evaluated offline
+        import_path(store, DEMO_PROBES, fmt="long", name=PROBES_NAME, mapping=LOG_MAPPING,
+                    kind="demo", source="data/demo/probes_log.jsonl (built-in demo probes)")
     return DEMO_NAME
+
+
+@lru_cache(maxsize=1)
+def demo_prompts() -> dict[str, dict]:
+    """The demo prompt set by prompt text (for verifiers of prompts typed or picked live)."""
+    if not DEMO_PROMPTS.exists():
+        return {}
+    rows = [json.loads(line) for line in DEMO_PROMPTS.open(encoding="utf-8") if line.strip()]
+    return {r["prompt"]: r for r in rows}
 
 
 def _sql_path(path: Path) -> str:

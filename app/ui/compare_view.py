@@ -9,12 +9,14 @@ from app.comparison import Comparison, compare, summary
 from app.figures import cost_quality, metrics_frame, slices_heatmap
 from app.report import render
 from app.routing import RouterConfig, RouterProblem
+from app.ui.text import plain
 
 
-def run(dataset, configs: list[RouterConfig], pair, n_boot: int) -> Comparison | None:
+def run(dataset, configs: list[RouterConfig], pair, n_boot: int,
+        probes: str | None = None) -> Comparison | None:
     """The comparison, from this session's cache or computed now with a progress bar."""
     key = (dataset["name"], dataset["content_hash"], tuple(c.to_json() for c in configs),
-           pair, n_boot)
+           pair, n_boot, probes)
     cache = st.session_state.setdefault("comparisons", {})
     if key in cache:
         return cache[key]
@@ -23,11 +25,11 @@ def run(dataset, configs: list[RouterConfig], pair, n_boot: int) -> Comparison |
                                   configs[0].encoder if configs else None)
     try:
         result = compare(resources.store(), dataset["name"], configs, pair=pair,
-                         n_boot=n_boot, data=data,
+                         n_boot=n_boot, data=data, probes=probes,
                          progress=lambda stage, f: bar.progress(min(f, 1.0), text=stage))
     except RouterProblem as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(plain(exc))
         return None
     bar.empty()
     cache.clear()  # keep one comparison per session: they hold arrays
@@ -39,7 +41,7 @@ def show(result: Comparison, dataset_name: str) -> None:
     st.caption(f"Test split: {result.test_size:,} queries where every model answered "
                f"({result.split_note}).")
     for line in summary(result):
-        st.markdown(f"- {line}")
+        st.markdown(f"- {plain(line)}")
     st.plotly_chart(cost_quality(result), key="compare_chart")
     st.subheader("Metrics")
     st.dataframe(metrics_frame(result), hide_index=True, key="compare_metrics",
@@ -54,7 +56,8 @@ def show(result: Comparison, dataset_name: str) -> None:
     cols = st.columns(min(4, max(1, len(result.routers))))
     for i, name in enumerate(result.routers):
         cols[i % len(cols)].page_link(
-            "../pages/map.py", label=f"{name} on the Map", icon=":material/scatter_plot:",
+            "../pages/map.py", label=f"{plain(name)} on the Map",
+            icon=":material/scatter_plot:",
             query_params={"dataset": dataset_name, "map_colour": "a router's regret",
                           "map_router": name})
     st.download_button("Download the stakeholder report (HTML)", render(result),

@@ -7,7 +7,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import resources
+from app import resources, summary
+from app.ui.text import plain, svg
 
 MODEL_COLUMNS = {
     "model": st.column_config.TextColumn("Model", width="medium"),
@@ -40,7 +41,7 @@ def dataset_view(row: pd.Series) -> None:
     cols = st.columns(5)
     cols[0].metric("Queries", f"{row['queries']:,}", help=_splits(splits))
     cols[1].metric("Models", row["models"])
-    cols[2].metric("Best single model", f"{best['mean_score']:.3f}", help=best["model"])
+    cols[2].metric("Best single model", f"{best['mean_score']:.3f}", help=plain(best["model"]))
     cols[3].metric("Oracle score", f"{oracle['oracle_score']:.3f}",
                    help="Per query, the best score any model reached")
     cols[4].metric("Oracle cost / query", _usd(oracle["oracle_cost_usd"]),
@@ -49,7 +50,7 @@ def dataset_view(row: pd.Series) -> None:
     if row["notes"]:
         with st.expander("Import notes (what was merged or skipped)"):
             for note in str(row["notes"]).splitlines():
-                st.markdown(f"- {note}")
+                st.markdown(f"- {plain(note)}")
     st.subheader("Per model")
     if models["cost_estimated"].any():
         st.caption("Costs marked estimated come from token counts and list prices, not "
@@ -70,10 +71,24 @@ def dataset_view(row: pd.Series) -> None:
     with st.expander("Per-task table"):
         counts = tasks[tasks["model"] == "oracle"].set_index("task")["answered"]
         st.dataframe(pivot.assign(queries=counts).round(3), key="task_table")
+    with st.expander("Browse queries", icon=":material/search:"):
+        browse(dataset_id, sorted(t for t in tasks["task"].unique()))
+
+
+def browse(dataset_id: int, tasks: list[str]) -> None:
+    left, right = st.columns([3, 1])
+    text = left.text_input("Text contains", key="browse_text")
+    task = right.selectbox("Task", ["(all)", *tasks], key="browse_task")
+    found = summary.search_queries(resources.store(), dataset_id, text,
+                                   None if task == "(all)" else task)
+    st.caption(f"{len(found):,} queries shown (at most 200).")
+    st.dataframe(found, hide_index=True, key="browse_table",
+                 column_config={"question": st.column_config.TextColumn(width="large")})
 
 
 def _cost_quality(models: pd.DataFrame, oracle: dict) -> go.Figure:
     known = models.dropna(subset=["mean_cost_usd"])
+    known = known.assign(model=known["model"].map(svg))
     fig = px.scatter(known, x="mean_cost_usd", y="mean_score", text="model",
                      labels={"mean_cost_usd": "Mean cost per query ($)",
                              "mean_score": "Mean score"}, title="Cost vs quality")
@@ -89,6 +104,7 @@ def _cost_quality(models: pd.DataFrame, oracle: dict) -> go.Figure:
 
 
 def _heatmap(pivot: pd.DataFrame) -> go.Figure:
+    pivot = pivot.rename(index=svg, columns=svg)
     fig = px.imshow(pivot, text_auto=".2f", aspect="auto", color_continuous_scale="RdYlGn",
                     zmin=0, zmax=1, labels={"color": "mean score", "x": "", "y": ""})
     fig.update_layout(height=max(260, 34 * len(pivot) + 120), margin={"t": 10, "b": 10})

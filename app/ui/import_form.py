@@ -12,6 +12,7 @@ from app import settings, state
 from app.db import Store
 from app.importers import FORMATS, ImportProblem, default_name, import_path
 from app.ui.mapping_form import mapping_form
+from app.ui.text import plain
 
 UPLOAD_TYPES = ["csv", "tsv", "parquet", "pq", "jsonl", "ndjson", "json"]
 FORMAT_HELP = {
@@ -40,7 +41,7 @@ def import_form(store: Store) -> None:
                 report = import_path(store, path, fmt=fmt, name=name or None, mapping=mapping,
                                      replace=replace, source=source)
             except ImportProblem as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(plain(exc), icon=":material/error:")
                 return
         st.session_state[state.DATASET_PENDING] = report.dataset
         st.session_state["import_result"] = (report.summary(), report.notes)
@@ -51,7 +52,7 @@ def import_result() -> None:
     """After an import's rerun, say what it did (outside the form, so it is seen)."""
     if "import_result" in st.session_state:
         text, notes = st.session_state.pop("import_result")
-        st.success(text + "".join(f"\n\n- {note}" for note in notes),
+        st.success(plain(text) + "".join(f"\n\n- {plain(note)}" for note in notes),
                    icon=":material/check_circle:")
 
 
@@ -71,7 +72,7 @@ def _chosen_file(where: str) -> tuple[Path | None, str | None]:
         return None, None
     path = Path(typed).expanduser()
     if not path.exists():
-        st.warning(f"`{typed}` does not exist on this machine.", icon=":material/warning:")
+        st.warning(f"{plain(typed)} does not exist on this machine.", icon=":material/warning:")
         return None, None
     return path, str(path)
 

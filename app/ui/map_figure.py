@@ -7,6 +7,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from app.maps import Regions
+from app.ui.text import svg
 
 PALETTE = px.colors.qualitative.Bold + px.colors.qualitative.Safe
 
@@ -36,8 +37,8 @@ def map_figure(coords: np.ndarray, regions: Regions, models: list[str], point_la
         fig.add_trace(go.Heatmap(
             x=regions.xs, y=regions.ys, z=z, zmin=0, zmax=1, showscale=False,
             colorscale=[[0, _rgba(colours[model], 0.06)], [1, _rgba(colours[model], 0.55)]],
-            name=f"{model} region", hoverongaps=False,
-            hovertemplate=f"{model} wins here<br>confidence %{{z:.0%}}<extra></extra>"))
+            name=f"{svg(model)} region", hoverongaps=False,
+            hovertemplate=f"{svg(model)} wins here<br>confidence %{{z:.0%}}<extra></extra>"))
     _add_points(fig, coords, point_labels, point_colour_values, colour_title, hover, colours)
     if placed is not None:
         fig.add_trace(go.Scatter(x=placed[:, 0], y=placed[:, 1], mode="markers",
@@ -74,7 +75,7 @@ def _add_points(fig, coords, labels, values, title, hover, colours) -> None:
         mask = labels == label
         fig.add_trace(go.Scattergl(
             x=coords[mask, 0], y=coords[mask, 1], mode="markers",
-            customdata=np.flatnonzero(mask), name=str(label),
+            customdata=np.flatnonzero(mask), name=svg(label),
             marker={"size": 5, "color": palette[label], "line": {"width": 0.3,
                                                                  "color": "white"}},
             hovertext=[hover[j] for j in np.flatnonzero(mask)], hoverinfo="text"))

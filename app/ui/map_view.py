@@ -9,6 +9,7 @@ import streamlit as st
 from app.embeddings import ENCODERS, default_encoder
 from app.maps import Objective, oracle_pick
 from app.outcomes import OutcomeMatrix, query_details
+from app.ui.text import svg
 
 COLOUR_BY = ("oracle-best model", "task", "one model's score", "a router's regret")
 ROUTER_CHOICE = "a saved router's choice"
@@ -65,8 +66,8 @@ def point_colours(matrix: OutcomeMatrix, colour_by: str, model: str | None,
 
 def hover_texts(questions: list[str], matrix: OutcomeMatrix) -> list[str]:
     pick = oracle_pick(matrix.scores, matrix.costs)
-    return [f"{_wrap(q)}<br><i>{t}</i> · oracle: "
-            f"{matrix.models[p] if p >= 0 else 'none right'}"
+    return [f"{_wrap(q)}<br><i>{svg(t)}</i> · oracle: "
+            f"{svg(matrix.models[p]) if p >= 0 else 'none right'}"
             for q, t, p in zip(questions, matrix.tasks, pick, strict=True)]
 
 
@@ -95,5 +96,5 @@ def selection_details(store, matrix: OutcomeMatrix, rows: list[int]) -> None:
 
 def _wrap(text: str, width: int = 70, lines: int = 3) -> str:
     text = " ".join(str(text).split())
-    parts = [text[i:i + width] for i in range(0, min(len(text), width * lines), width)]
+    parts = [svg(text[i:i + width]) for i in range(0, min(len(text), width * lines), width)]
     return "<br>".join(parts) + ("…" if len(text) > width * lines else "")

@@ -9,6 +9,7 @@ import streamlit as st
 from app.db import Store
 from app.importers import ImportProblem, LongMapping, WideMapping, peek_columns
 from app.importers.mapping import guess_long, guess_wide, latency_unit_of
+from app.ui.text import plain
 
 OPTIONAL_LONG = ("id", "cost", "latency", "tokens_in", "tokens_out", "response", "task",
                  "split", "reference", "verifier")
@@ -26,9 +27,9 @@ def mapping_form(store: Store, path: Path, fmt: str) -> LongMapping | WideMappin
     try:
         columns, numeric = _columns(store, str(path), path.stat().st_mtime)
     except ImportProblem as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(plain(exc), icon=":material/error:")
         return None
-    st.caption(f"Columns found: {', '.join(columns)}")
+    st.caption(f"Columns found: {plain(', '.join(columns))}")
     if fmt == "long":
         return _long_form(columns, guess_long(columns))
     return _wide_form(columns, numeric, guess_wide(columns, numeric))

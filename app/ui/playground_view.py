@@ -10,6 +10,7 @@ import streamlit as st
 from app import resources
 from app.feedback import Vote, record_vote
 from app.playground import Plan, Round
+from app.ui.text import plain
 
 POLL = 0.05
 
@@ -29,11 +30,15 @@ def answer_column(round_id: str, index: int, blind: bool, session_id: str) -> No
     plan = round_.plans[index]
     voted = st.session_state.get(f"voted_{round_id}_{index}")
     reveal = not blind or voted is not None
-    st.markdown(f"**{plan.router if reveal else f'Router {chr(65 + index)}'}**")
-    if plan.problem:
-        st.error(plan.problem, icon=":material/block:")
+    st.markdown(f"**{plain(plan.router) if reveal else f'Router {chr(65 + index)}'}**")
+    if plan.live:
+        live_column(round_, index, blind, session_id)
         return
-    st.caption(f"chose **{plan.model}**" if reveal else "chose a model (hidden until you vote)")
+    if plan.problem:
+        st.error(plain(plan.problem), icon=":material/block:")
+        return
+    st.caption(f"chose **{plain(plan.model)}**" if reveal
+               else "chose a model (hidden until you vote)")
     if reveal:
         _why(plan)
     slot = round_.slots[plan.model]
@@ -44,7 +49,7 @@ def answer_column(round_id: str, index: int, blind: bool, session_id: str) -> No
     call = slot.call
     if call.error:
         body.empty()
-        st.error(call.error.message, icon=":material/error:")
+        st.error(plain(call.error.message), icon=":material/error:")
         return
     body.code(call.text or "(empty answer)", language=None, wrap_lines=True)
     cost = f"${call.cost_usd:.6f}" if call.cost_usd is not None else "cost unknown"
@@ -78,3 +83,47 @@ def _thumbs(round_: Round, index: int, plan: Plan, call, session_id: str) -> Non
     st.toast("Vote saved; the bandit has learned from it." if event else
              "This answer was already rated in this session.", icon=":material/thumb_up:")
     st.rerun(scope="fragment")
+
+
+def live_column(round_: Round, index: int, blind: bool, session_id: str) -> None:
+    """A live router's column: its steps as they happen, then the answer and the totals."""
+    plan = round_.plans[index]
+    slot = round_.live[index]
+    voted = st.session_state.get(f"voted_{round_.round_id}_{index}")
+    reveal = not blind or voted is not None
+    steps_box = st.empty()
+    while not slot.done.is_set():
+        with steps_box.container():
+            _steps(slot.steps, reveal)
+        time.sleep(POLL)
+    result = slot.result
+    with steps_box.container():
+        _steps(result.steps, reveal)
+    if result.error and not result.answer:
+        st.error(plain(result.error), icon=":material/error:")
+        return
+    st.code(result.answer or "(empty answer)", language=None, wrap_lines=True)
+    st.caption(f"{result.calls} calls · ${result.cost_usd:.6f} in all · "
+               f"{result.latency_ms:,.0f} ms of model time"
+               + (f" · answer from {plain(result.model)}" if reveal else ""))
+    key = f"voted_{round_.round_id}_{index}"
+    choice = st.feedback("thumbs", key=f"thumbs_{round_.round_id}_{index}",
+                         disabled=voted is not None)
+    if choice is None or voted is not None:
+        return
+    final = next((s.response_id for s in reversed(result.steps)
+                  if s.model == result.model and s.response_id), round_.round_id)
+    vote = Vote(session_id, "playground", result.model or "unknown", round_.prompt,
+                float(choice), final, plan.router, 1.0)
+    st.session_state[key] = record_vote(resources.store(), resources.bandits(), vote)
+    st.toast("Vote saved; the bandit has learned from it.", icon=":material/thumb_up:")
+    st.rerun(scope="fragment")
+
+
+def _steps(steps, reveal: bool) -> None:
+    icons = {"call": "💬", "judge": "⚖️", "decision": "➡️", "fallback": "↩️", "error": "⚠️"}
+    for step in steps:
+        who = f"**{plain(step.model)}** " if reveal and step.model else ""
+        cost = f" (${step.cost_usd:.6f}, {step.latency_ms:,.0f} ms)" if step.cost_usd else ""
+        text = " ".join(step.text.split())[:160]
+        st.markdown(f"{icons.get(step.kind, '•')} {who}{plain(text)}{cost}")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import resources
 from app.feedback import BANDIT_KINDS
+from app.live.registry import LIVE_ROUTERS
 from app.routing import RouterConfig, default_configs, saved_configs
 
 
@@ -15,6 +16,8 @@ def available_routers(store) -> dict[str, RouterConfig]:
     options |= {c.name: c for c in saved_configs(store) if c.kind not in BANDIT_KINDS}
     options |= {c.name: c for c in default_configs()
                 if c.name not in options and c.kind not in BANDIT_KINDS}
+    options |= {kind: RouterConfig(kind, kind, {}) for kind in LIVE_ROUTERS
+                if kind not in options}
     return options
 
 

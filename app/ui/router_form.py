@@ -6,20 +6,25 @@ import json
 
 import streamlit as st
 
+from app.live.registry import LIVE_ROUTERS, live_param_specs
 from routers import ROUTERS
 from routers.base import Param
 
 
+def router_class(kind: str):
+    return ROUTERS.get(kind) or LIVE_ROUTERS[kind]
+
+
 def describe(kind: str) -> str:
     """The first paragraph of the router's docstring: what it does and which paper."""
-    doc = (ROUTERS[kind].__doc__ or "").strip()
+    doc = (router_class(kind).__doc__ or "").strip()
     return " ".join(doc.split("\n\n")[0].split())
 
 
 def params_form(kind: str, models: list[str], key: str) -> dict | None:
     """Widgets for every parameter of `kind`; None when a JSON field does not parse."""
     values, ok = {}, True
-    specs = ROUTERS[kind].param_specs()
+    specs = ROUTERS[kind].param_specs() if kind in ROUTERS else live_param_specs(kind)
     columns = st.columns(2) if len(specs) > 1 else [st.container()]
     for i, spec in enumerate(specs):
         with columns[i % len(columns)]:
@@ -36,8 +41,9 @@ _INVALID = object()
 
 def _widget(spec: Param, models: list[str], key: str):
     label, help_text = spec.name.replace("_", " "), spec.help or None
-    if spec.name in ("model", "default_model"):
-        options = models or [""]
+    if spec.name in ("model", "default_model", "probe", "strong", "judge", "router_model",
+                     "proposer", "refiner") and isinstance(spec.default, str):
+        options = list(dict.fromkeys([*models, *pool_names()])) or [""]
         index = options.index(spec.default) if spec.default in options else 0
         return st.selectbox(label, options, index=index, key=key, help=help_text)
     if spec.kind == "bool":
@@ -62,3 +68,12 @@ def _widget(spec: Param, models: list[str], key: str):
             st.error(f"{label}: not valid JSON ({exc}).")
             return _INVALID
     return st.text_input(label, value=str(spec.default), key=key, help=help_text)
+
+
+def pool_names() -> list[str]:
+    from app.pool import PoolError, load_pool
+
+    try:
+        return list(load_pool())
+    except PoolError:
+        return []

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app import resources
 from app.routing import RouterConfig, RouterProblem, delete_config, save_config, saved_configs
+from app.ui.text import plain
 from routers.compare import metrics
 from routers.evaluate import sweep
 
@@ -19,7 +20,7 @@ def try_router(config: RouterConfig, dataset) -> None:
         try:
             router = resources.fitted_router(dataset["name"], version, config.to_json())
         except RouterProblem as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
         data = resources.routing_data(dataset["name"], version, config.encoder)
         test = data.outcomes.subset(data.test)
@@ -70,6 +71,6 @@ def save(store, config: RouterConfig) -> None:
     try:
         save_config(store, config)
     except RouterProblem as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
-    st.success(f"Saved router '{config.name}'. Compare it on the Compare page.")
+    st.success(f"Saved router '{plain(config.name)}'. Compare it on the Compare page.")

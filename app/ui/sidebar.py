@@ -7,6 +7,8 @@ import streamlit as st
 
 from app import state, summary
 from app.db import Store
+from app.demo.log import DEMO_NAME
+from app.ui.text import plain
 
 
 def dataset_picker(store: Store) -> pd.Series | None:
@@ -20,7 +22,7 @@ def dataset_picker(store: Store) -> pd.Series | None:
             return None
         names = frame["name"].tolist()
         if st.session_state.get(state.DATASET) not in names:
-            st.session_state[state.DATASET] = names[0]
+            st.session_state[state.DATASET] = DEMO_NAME if DEMO_NAME in names else names[0]
         name = st.selectbox("Dataset", names, key=state.DATASET, bind="query-params")
         row = frame.set_index("name").loc[name]
         st.caption(describe(name, row))
@@ -30,8 +32,8 @@ def dataset_picker(store: Store) -> pd.Series | None:
 def describe(name: str, row: pd.Series) -> str:
     """One line saying what the dataset is and where it came from."""
     origin = {"demo": "built-in demo log", "imported": "imported", "live": "collected live"}
-    return (f"**{name}** — {origin.get(row['kind'], row['kind'])} ({row['format']}) from "
-            f"`{row['source']}`, {row['imported_at']:%Y-%m-%d %H:%M}. "
+    return (f"**{plain(name)}** — {origin.get(row['kind'], row['kind'])} ({row['format']}) "
+            f"from {plain(row['source'])}, {row['imported_at']:%Y-%m-%d %H:%M}. "
             f"{row['queries']:,} queries × {row['models']} models.")
 
 

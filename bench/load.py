@@ -1,0 +1,44 @@
+"""The long form of the load test: 20 browser sessions voting and browsing for 2 minutes
+against one server (the short form runs in `make test`)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.report import ROOT, Figure
+
+SESSIONS, SECONDS = 20, 120
+
+
+def run() -> list[Figure]:
+    sys.path.insert(0, str(ROOT))
+    from app.db import open_store
+    from tests.load import run_load
+    from tests.serve import chromium_available, streamlit_server
+
+    reason = chromium_available()
+    if reason:
+        print(f"skipped: {reason}")
+        return []
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "load.duckdb"
+        with streamlit_server(db, env={"ROUTELAB_ENCODER": "hashing-ngrams-512"}) as url:
+            result = run_load(url, SESSIONS, SECONDS)
+        store = open_store(db)
+        rows, keys = store.rows("SELECT count(*), count(DISTINCT vote_key) FROM feedback")[0]
+        store.close()
+    exact = rows == keys == 2 * result["labels"]
+    print(f"{result['actions']} actions, {result['labels']} labels, errors: "
+          f"{len(result['errors'])}, votes stored exactly once: {exact}")
+    return [Figure(f"page response, p50 ({SESSIONS} sessions, {SECONDS} s, "
+                   f"{len(result['errors'])} errors, votes stored exactly once: {exact})",
+                   result["p50"], "s", higher_is_better=False),
+            Figure("page response, p95", result["p95"], "s", higher_is_better=False),
+            Figure("labels confirmed (two votes each)", result["labels"], "labels")]
+
+
+if __name__ == "__main__":
+    for figure in run():
+        print(figure.line())

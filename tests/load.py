@@ -1,0 +1,80 @@
+"""Many browser sessions at once against one server: browsing and voting (async Playwright).
+
+Each session alternates between labelling a logged pair on the Label page (two votes per
+click, waited for until the page confirms) and opening the Data page. Response times are
+measured from the action to the page showing its result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import numpy as np
+
+from tests.serve import CHROMIUM, CHROMIUM_ARGS
+
+
+async def _labelled(page) -> int:
+    found = re.search(r"(\d+) labelled", await page.locator(
+        "[data-testid='stProgress']").first.inner_text())
+    return int(found[1]) if found else 0
+
+
+async def _session(browser, url: str, until: float, times: list[float], votes: list[int],
+                   errors: list[str]) -> None:
+    """Label pairs until time is up; the page's own count says how many labels it took."""
+    page = await browser.new_page(viewport={"width": 1200, "height": 1000})
+    try:
+        started = time.perf_counter()
+        await page.goto(f"{url}/label")
+        await page.get_by_text("pick the better of two").click()
+        await page.get_by_role("button", name="This one is better").first.wait_for(
+            timeout=120_000)
+        times.append(time.perf_counter() - started)
+        while time.perf_counter() < until:
+            before = await _labelled(page)
+            started = time.perf_counter()
+            await page.get_by_role("button", name="This one is better").first.click()
+            try:
+                await page.wait_for_function(
+                    "n => { const m = (document.querySelector('[data-testid=\"stProgress\"]')"
+                    " || {}).innerText || ''; const k = m.match(/(\\d+) labelled/); "
+                    "return k && Number(k[1]) > n; }", arg=before, timeout=30_000)
+                times.append(time.perf_counter() - started)
+            except Exception:  # the click did not take (the page was redrawing): again
+                continue
+            if await page.locator("[data-testid='stException']").count():
+                errors.append(await page.locator("[data-testid='stException']").first
+                              .inner_text())
+        await page.wait_for_timeout(3000)  # let a last click in flight land
+        votes.append(await _labelled(page))
+    except Exception as exc:  # a session that breaks is a failure of the load test
+        errors.append(f"{type(exc).__name__}: {exc}")
+        votes.append(0)
+    finally:
+        await page.close()
+
+
+async def _run(url: str, sessions: int, seconds: float):
+    from playwright.async_api import async_playwright
+
+    times: list[float] = []
+    votes: list[int] = []
+    errors: list[str] = []
+    async with async_playwright() as play:
+        browser = await play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        until = time.perf_counter() + seconds
+        await asyncio.gather(*(_session(browser, url, until, times, votes, errors)
+                               for _ in range(sessions)))
+        await browser.close()
+    return times, votes, errors
+
+
+def run_load(url: str, sessions: int, seconds: float) -> dict:
+    """Drive the server; return response-time percentiles, votes cast, and any errors."""
+    times, votes, errors = asyncio.run(_run(url, sessions, seconds))
+    p50, p95 = np.percentile(times, [50, 95]) if times else (float("nan"),) * 2
+    return {"sessions": sessions, "seconds": seconds, "actions": len(times), "p50": p50,
+            "p95": p95, "labels": sum(votes), "errors": errors}

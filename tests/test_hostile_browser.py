@@ -1,0 +1,56 @@
+"""Hostile text in prompts, responses, model and dataset names: shown, never executed."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import maps
+from app.db import open_store
+from app.embeddings import default_encoder
+from app.importers import import_path
+from tests.hostile import HOSTILE_NAME, write_log
+from tests.serve import ARTIFACTS, streamlit_server, wait_for_app
+from tests.test_browser_data import browser  # noqa: F401  (the shared Chromium fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+FAST = "hashing-ngrams-512"
+
+
+def test_nothing_injected_runs_on_any_page(browser, tmp_path, monkeypatch):  # noqa: F811
+    db = tmp_path / "hostile.duckdb"
+    monkeypatch.setenv("ROUTELAB_DB", str(db))
+    monkeypatch.setenv("ROUTELAB_ENCODER", FAST)
+    store = open_store(db)
+    import_path(store, write_log(tmp_path), name=HOSTILE_NAME)
+    dataset_id, version = store.rows("SELECT dataset_id, content_hash FROM datasets")[0]
+    maps.ensure_map(store, dataset_id, version, default_encoder(), maps.MapParams())
+    store.close()
+    dialogs = []
+    with streamlit_server(db, env={"ROUTELAB_DEMO": "0", "ROUTELAB_ENCODER": FAST}) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for name in ("", "map", "label", "compare", "routers"):
+            page.goto(f"{url}/{name}")
+            wait_for_app(page, timeout=120_000)
+            page.wait_for_timeout(1500)
+            for link in page.locator("a").all()[:40]:  # click what looks like a link
+                href = link.get_attribute("href") or ""
+                assert not href.lower().startswith("javascript"), href
+            assert page.evaluate("() => window.__pwned") is None, name
+            errors = page.locator("[data-testid='stException']")
+            assert errors.count() == 0, (name, errors.first.inner_text()[:2000])
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"hostile_{name or 'data'}.png"))
+        page.goto(url)
+        wait_for_app(page)
+        page.get_by_text("Browse queries").click()
+        page.get_by_label("Text contains").fill("'; DROP TABLE outcomes; --")
+        page.keyboard.press("Enter")
+        wait_for_app(page)
+        page.screenshot(path=str(ARTIFACTS / "hostile_search.png"), full_page=True)
+        assert page.get_by_text("1 queries shown").count() == 1  # found as text, not run
+        assert page.evaluate("() => window.__pwned") is None
+    assert dialogs == []
+    store = open_store(db)
+    assert store.rows("SELECT count(*) FROM outcomes")[0][0] == 16  # nothing dropped
+    store.close()

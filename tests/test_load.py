@@ -1,0 +1,27 @@
+"""The short form of the load test (the long one runs with `make bench`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.db import open_store
+from tests.load import run_load
+from tests.serve import chromium_available, streamlit_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_sessions_voting_and_browsing_at_once(tmp_path):
+    reason = chromium_available()
+    if reason:
+        pytest.skip(reason)
+    db = tmp_path / "load.duckdb"
+    with streamlit_server(db, env={"ROUTELAB_ENCODER": "hashing-ngrams-512"}) as url:
+        result = run_load(url, sessions=6, seconds=30)
+    print(f"load: {result}")
+    assert result["errors"] == []
+    assert result["labels"] >= 6 and result["p95"] < 60
+    store = open_store(db)
+    rows, keys = store.rows("SELECT count(*), count(DISTINCT vote_key) FROM feedback")[0]
+    store.close()
+    assert rows == keys == 2 * result["labels"]  # every confirmed vote, exactly once
