@@ -22,8 +22,9 @@ def main() -> None:
         print(f"== {title}")
         sections[title] = run()
         for figure in sections[title]:
-            print(figure.line())
-    write_markdown(sections, ROOT / "docs" / "benchmarks.md")
+            print(figure.line(), flush=True)
+        # Written after every suite: an interrupted run still leaves the finished sections.
+        write_markdown(sections, ROOT / "docs" / "benchmarks.md")
     print("wrote docs/benchmarks.md")
 
 
