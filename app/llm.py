@@ -19,16 +19,9 @@ from dataclasses import dataclass, field
 
 from app import secrets
 from app.pool import ModelSpec
+from app.shots import Example, nearest_examples, without_prompt
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm loads
-
-Example = tuple[str, str]  # (question, answer) shown before the prompt in few-shot style
-
-GENERIC_EXAMPLES: tuple[Example, ...] = (
-    ("What is 2 + 3? Answer with just the number.", "5"),
-    ("What is the capital of France? Answer with one word.", "Paris"),
-    ("Is ice cold? Answer yes or no.", "yes"),
-)
 
 
 @dataclass(frozen=True)
@@ -65,8 +58,11 @@ def _litellm():
 
 
 def build_prompt(spec: ModelSpec, prompt: str, examples: Sequence[Example] = ()) -> dict:
-    """The request body: chat messages or completion text, few-shot when the spec says so."""
-    shots = list(examples or GENERIC_EXAMPLES) if spec.prompt_style == "fewshot" else []
+    """The request body: chat messages or completion text, few-shot when the spec says so:
+    the given examples (a task's own), else the worked examples nearest the prompt."""
+    shots = []
+    if spec.prompt_style == "fewshot":
+        shots = without_prompt(examples, prompt) if examples else nearest_examples(prompt)
     if spec.kind == "chat":
         messages = []
         for question, answer in shots:

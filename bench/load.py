@@ -32,6 +32,8 @@ def run() -> list[Figure]:
     exact = rows == keys == 2 * result["labels"]
     print(f"{result['actions']} actions, {result['labels']} labels, errors: "
           f"{len(result['errors'])}, votes stored exactly once: {exact}")
+    for error in result["errors"]:
+        print(f"  error: {error[:500]}")
     return [Figure(f"page response, p50 ({SESSIONS} sessions, {SECONDS} s, "
                    f"{len(result['errors'])} errors, votes stored exactly once: {exact})",
                    result["p50"], "s", higher_is_better=False),

@@ -23,8 +23,9 @@ async def _labelled(page) -> int:
 
 
 async def _session(browser, url: str, until: float, times: list[float], votes: list[int],
-                   errors: list[str]) -> None:
+                   errors: list[str], arrives_after: float = 0.0) -> None:
     """Label pairs until time is up; the page's own count says how many labels it took."""
+    await asyncio.sleep(arrives_after)
     page = await browser.new_page(viewport={"width": 1200, "height": 1000})
     try:
         started = time.perf_counter()
@@ -66,8 +67,10 @@ async def _run(url: str, sessions: int, seconds: float):
     async with async_playwright() as play:
         browser = await play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         until = time.perf_counter() + seconds
-        await asyncio.gather(*(_session(browser, url, until, times, votes, errors)
-                               for _ in range(sessions)))
+        # Users arrive over the first seconds, not in one instant (which would measure only
+        # 20 Chromium tabs starting at once on 2 cores); after that nobody pauses to think.
+        await asyncio.gather(*(_session(browser, url, until, times, votes, errors, 0.5 * i)
+                               for i in range(sessions)))
         await browser.close()
     return times, votes, errors
 
