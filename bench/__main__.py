@@ -1,32 +1,51 @@
-"""`python -m bench`: run every benchmark and write docs/benchmarks.md."""
+"""`python -m bench [SUITE ...]`: run the benchmarks and write docs/benchmarks.md.
+
+With no names it runs every suite. Named suites (e.g. `python -m bench load collect`) are
+re-measured and replace their own sections; the others keep what the file already says,
+each with the time it was measured.
+"""
 
 from __future__ import annotations
 
+import sys
+
 from bench import collect, embed_map, feedback, ingest, live_routers, load, routers
-from bench.report import ROOT, write_markdown
+from bench.report import ROOT, read_sections, section_markdown, write_markdown
 
 SUITES = {
-    "Ingest (bench/ingest.py)": ingest.run,
-    "Collect (bench/collect.py)": collect.run,
-    "Embeddings and map (bench/embed_map.py)": embed_map.run,
-    "Routers (bench/routers.py)": routers.run,
-    "Feedback (bench/feedback.py)": feedback.run,
-    "Live routers on the demo prompts (bench/live_routers.py)": live_routers.run,
-    "Load (bench/load.py)": load.run,
+    "ingest": ("Ingest (bench/ingest.py)", ingest.run),
+    "collect": ("Collect (bench/collect.py)", collect.run),
+    "embed_map": ("Embeddings and map (bench/embed_map.py)", embed_map.run),
+    "routers": ("Routers (bench/routers.py)", routers.run),
+    "feedback": ("Feedback (bench/feedback.py)", feedback.run),
+    "live_routers": ("Live routers on the demo prompts (bench/live_routers.py)",
+                     live_routers.run),
+    "load": ("Load (bench/load.py)", load.run),
 }
+REPORT = ROOT / "docs" / "benchmarks.md"
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    unknown = [n for n in names if n not in SUITES]
+    if unknown:
+        sys.exit(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)}")
+    previous = read_sections(REPORT) if names else {}
     sections = {}
-    for title, run in SUITES.items():
+    for name, (title, run) in SUITES.items():
+        if names and name not in names:
+            if title in previous:
+                sections[title] = previous[title]
+            continue
         print(f"== {title}")
-        sections[title] = run()
-        for figure in sections[title]:
+        figures = run()
+        for figure in figures:
             print(figure.line(), flush=True)
+        sections[title] = section_markdown(title, figures)
         # Written after every suite: an interrupted run still leaves the finished sections.
-        write_markdown(sections, ROOT / "docs" / "benchmarks.md")
-    print("wrote docs/benchmarks.md")
+        write_markdown(sections, REPORT)
+    write_markdown(sections, REPORT)  # with the kept sections that follow the last run
+    print(f"wrote {REPORT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.report import ROOT, Figure
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-N_PROMPTS = 40
+N_PROMPTS = 120  # enough calls that run-to-run noise (about ±10% at 40) stays small
 MODEL = "smollm2-fewshot"  # short answers: the timing is about routelab, not rambling
 
 
@@ -24,6 +24,10 @@ def _prompts(folder: Path) -> Path:
     picked = [r for r in rows if r["task"] in ("capitals", "antonyms", "yes_no")][:N_PROMPTS]
     path = folder / "bench_prompts.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in picked))
+    # The task's worked examples beside the prompts, as the bare loop uses them: the same
+    # calls on both sides (without them the collector's prompts would differ).
+    examples = (ROOT / "data/demo/prompts.examples.json").read_text()
+    path.with_suffix(".examples.json").write_text(examples)
     return path
 
 

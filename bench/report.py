@@ -44,13 +44,26 @@ def machine() -> str:
     return f"{platform.machine()}, {cpus} cores, {mem:.0f} GiB, Python {platform.python_version()}"
 
 
-def write_markdown(sections: dict[str, list[Figure]], path: Path) -> None:
+def section_markdown(title: str, figures: list[Figure]) -> str:
+    """One suite's section, stamped with when it was measured."""
+    return "\n".join([f"## {title}", "", f"Measured {dt.datetime.now():%Y-%m-%d %H:%M}.", "",
+                      "| figure | routelab | baseline | ratio | target |",
+                      "|---|---|---|---|---|", *(f.line() for f in figures), ""])
+
+
+def read_sections(path: Path) -> dict[str, str]:
+    """The sections of an existing report by title, to keep the suites not re-run."""
+    if not path.exists():
+        return {}
+    parts = path.read_text(encoding="utf-8").split("\n## ")[1:]
+    return {part.split("\n", 1)[0]: "## " + part.rstrip("\n") + "\n" for part in parts}
+
+
+def write_markdown(sections: dict[str, str], path: Path) -> None:
     lines = ["# Benchmarks", "",
-             f"Measured {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()} by `make bench`. "
-             "Ratios compare each figure with its baseline measured in the same run "
-             "(higher is better).", ""]
-    for title, figures in sections.items():
-        lines += [f"## {title}", "", "| figure | routelab | baseline | ratio | target |",
-                  "|---|---|---|---|---|", *(f.line() for f in figures), ""]
+             f"Written {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()} by `make bench` "
+             "(`python -m bench [suite ...]` re-measures only the named suites). Ratios "
+             "compare each figure with its baseline measured in the same run (higher is "
+             "better).", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n" + "\n".join(sections.values()), encoding="utf-8")

@@ -29,7 +29,7 @@ async def _session(browser, url: str, until: float, times: list[float], votes: l
     page = await browser.new_page(viewport={"width": 1200, "height": 1000})
     try:
         started = time.perf_counter()
-        await page.goto(f"{url}/label")
+        await page.goto(f"{url}/label", timeout=120_000)  # as patient as the first render
         await page.get_by_text("pick the better of two").click()
         await page.get_by_role("button", name="This one is better").first.wait_for(
             timeout=120_000)
