@@ -29,10 +29,13 @@ GENERIC_EXAMPLES: tuple[Example, ...] = (
 EXAMPLE_BANK = settings.REPO_ROOT / "data" / "demo" / "prompts.examples.json"
 
 
+def _is_prompt(example: Example, prompt: str) -> bool:
+    return example[0].strip() == prompt.strip()
+
+
 def without_prompt(examples, prompt: str) -> list[Example]:
     """The examples minus any whose question is the prompt itself."""
-    asked = prompt.strip()
-    return [(q, a) for q, a in examples if q.strip() != asked]
+    return [example for example in examples if not _is_prompt(example, prompt)]
 
 
 @lru_cache(maxsize=1)
@@ -55,6 +58,6 @@ def nearest_examples(prompt: str, k: int = 3) -> list[Example]:
     question, where a small model attends most)."""
     examples, vectors = _bank()
     similarity = vectors @ _vectors([prompt])[0]
-    order = [i for i in np.argsort(-similarity, kind="stable")
-             if examples[i][0].strip() != prompt.strip()][:k]
-    return [examples[i] for i in reversed(order)]
+    ranked = without_prompt([examples[i] for i in np.argsort(-similarity, kind="stable")],
+                            prompt)
+    return ranked[:k][::-1]

@@ -1,8 +1,8 @@
 """`python -m bench [SUITE ...]`: run the benchmarks and write docs/benchmarks.md.
 
-With no names it runs every suite. Named suites (e.g. `python -m bench load collect`) are
-re-measured and replace their own sections; the others keep what the file already says,
-each with the time it was measured.
+With no names it runs every suite; named suites (e.g. `python -m bench load collect`) are
+the only ones re-measured. Each re-measured suite replaces its own section; the others keep
+what the file already says, each with the time it was measured.
 """
 
 from __future__ import annotations
@@ -29,21 +29,19 @@ def main(names: list[str]) -> None:
     unknown = [n for n in names if n not in SUITES]
     if unknown:
         sys.exit(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)}")
-    previous = read_sections(REPORT) if names else {}
-    sections = {}
+    # Every section starts as the report already has it and is replaced once re-measured,
+    # so an interrupted run (or one naming a few suites) never drops a section.
+    previous = read_sections(REPORT)
+    sections = {title: previous.get(title) for title, _ in SUITES.values()}
     for name, (title, run) in SUITES.items():
         if names and name not in names:
-            if title in previous:
-                sections[title] = previous[title]
             continue
         print(f"== {title}")
         figures = run()
         for figure in figures:
             print(figure.line(), flush=True)
         sections[title] = section_markdown(title, figures)
-        # Written after every suite: an interrupted run still leaves the finished sections.
-        write_markdown(sections, REPORT)
-    write_markdown(sections, REPORT)  # with the kept sections that follow the last run
+        write_markdown({t: text for t, text in sections.items() if text}, REPORT)
     print(f"wrote {REPORT.relative_to(ROOT)}")
 
 

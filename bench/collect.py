@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
 
+from app.shots import EXAMPLE_BANK
 from bench.report import ROOT, Figure
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -26,8 +28,7 @@ def _prompts(folder: Path) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in picked))
     # The task's worked examples beside the prompts, as the bare loop uses them: the same
     # calls on both sides (without them the collector's prompts would differ).
-    examples = (ROOT / "data/demo/prompts.examples.json").read_text()
-    path.with_suffix(".examples.json").write_text(examples)
+    shutil.copyfile(EXAMPLE_BANK, path.with_suffix(".examples.json"))
     return path
 
 
@@ -49,15 +50,15 @@ def _bare_seconds(path: Path) -> float:
     """The same calls through litellm.completion in a plain loop, nothing recorded."""
     import litellm
 
+    from app.collect import load_prompts
     from app.llm import build_prompt
     from app.pool import load_pool
 
     spec = load_pool()[MODEL]
-    examples = json.loads((ROOT / "data/demo/prompts.examples.json").read_text())
-    rows = [json.loads(line) for line in path.open()]
+    items, examples = load_prompts(path)
     started = time.perf_counter()
-    for row in rows:
-        body = build_prompt(spec, row["prompt"], [tuple(e) for e in examples[row["task"]]])
+    for item in items:
+        body = build_prompt(spec, item.prompt, examples.get(item.task or "", ()))
         litellm.completion(model=spec.litellm_model, api_base=spec.base_url(), api_key="none",
                            max_tokens=spec.max_tokens, temperature=0.0, **body)
     return time.perf_counter() - started

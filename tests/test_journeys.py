@@ -51,6 +51,8 @@ def test_import_a_routerbench_file_and_see_its_summary(browser, tmp_path, router
         page.get_by_role("button", name="Import", exact=True).click()
         page.get_by_text("Imported 'mbpp_test' (routerbench)").wait_for(timeout=120_000)
         wait_for_app(page)
+        # The summary is drawn by the rerun that follows the import message: wait for it.
+        page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=60_000)
         metrics = page.locator("[data-testid='stMetricValue']").all_inner_texts()
         with upload.open(newline="", encoding="utf-8") as handle:
             rows = {row["sample_id"] for row in csv.DictReader(handle)}
