@@ -9,22 +9,30 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: setup run test bench chromium lint clean demo
+.PHONY: setup run test bench chromium lint clean demo doctor
 
+# The llama.cpp build check runs every time: a venv whose llama-cpp-python was built with
+# other flags (e.g. for "this CPU", which crashes on others) is rebuilt even when nothing
+# else changed. It returns at once when the venv holds the right build.
 setup: $(STAMP)
+	@scripts/install-llama-cpp.sh $(BIN)/python
 
 # Reinstall only when the dependency list changes. torch is pinned to the CPU build that pip
 # finds on this machine's disk; an unpinned torch would pull gigabytes of CUDA packages.
-$(STAMP): pyproject.toml
+# llama-cpp-python goes in before the project, so pip finds it satisfied and never compiles
+# its own (native) build.
+$(STAMP): pyproject.toml scripts/install-llama-cpp.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
+	scripts/install-llama-cpp.sh $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# The dashboard plus the local model server (SmolLM2 + Gemma 3 via llama.cpp); both stop
-# together on Ctrl-C.
+# The quick health checks, then the dashboard plus the local model server (SmolLM2 +
+# Gemma 3 via llama.cpp); both stop together on Ctrl-C, SIGTERM or SIGHUP.
 run: setup
+	@$(BIN)/routelab doctor --quick || echo "(starting anyway: the fixes are listed above)"
 	$(BIN)/routelab serve
 
 # Regenerate the built-in demo log and its self-consistency probes (about an hour on 2
@@ -52,6 +60,10 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests ..."; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+# Every health check, the slow ones included (encoder, a token from each local model).
+doctor: setup
+	$(BIN)/routelab doctor
 
 lint: setup
 	$(BIN)/ruff check app routers pages tests bench

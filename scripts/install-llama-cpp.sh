@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Install llama-cpp-python into the venv, built portably: the same instructions on every
+# x86-64 machine, never "whatever this CPU reports" (GGML_NATIVE). Why this build and not
+# llama.cpp's runtime CPU dispatch: see README, "The local model build".
+#
+#   scripts/install-llama-cpp.sh VENV_PYTHON
+#
+# Idempotent: the venv records the build it holds in .venv/.llama-build (version + flags);
+# a venv with another build (or none, e.g. one made before this script) is rebuilt. Built
+# wheels are kept per build in ~/.cache/routelab/wheels/<hash>, so a `make clean` does not
+# compile again. pip's own wheel cache is bypassed on purpose: its key ignores CMAKE_ARGS,
+# so it would hand back a native build made earlier.
+set -euo pipefail
+
+PYTHON=${1:?usage: $0 VENV_PYTHON}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VENV=$("$PYTHON" -c 'import sys; print(sys.prefix)')
+
+# The version comes from pyproject.toml, the one place it is pinned.
+VERSION=$(grep -o 'llama-cpp-python\[server\]==[0-9.]*' "$ROOT/pyproject.toml" | cut -d= -f3)
+[ -n "$VERSION" ] || { echo "error: no llama-cpp-python pin in pyproject.toml" >&2; exit 1; }
+
+# x86-64-v3 (Haswell, 2013, and every AVX2 machine since): AVX2 + FMA + F16C + BMI2, and
+# explicitly no AVX-512 / AMX, which some VMs report but do not let run (SIGILL).
+PORTABLE="-DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_BMI2=ON \
+-DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF \
+-DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+# A CPU without AVX2 gets the SSE4.2 baseline that every x86-64 machine since 2009 runs.
+BASELINE="-DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_BMI2=OFF \
+-DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF \
+-DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+
+if [ -n "${LLAMA_CMAKE_ARGS:-}" ]; then
+  FLAGS=$LLAMA_CMAKE_ARGS  # an explicit choice (documented in README) wins
+elif [ "$(uname -m)" != x86_64 ]; then
+  FLAGS="-DGGML_NATIVE=OFF"  # other architectures: llama.cpp's generic defaults
+elif grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo \
+     && grep -qw f16c /proc/cpuinfo && grep -qw bmi2 /proc/cpuinfo; then
+  FLAGS=$PORTABLE
+else
+  FLAGS=$BASELINE
+fi
+BUILD="llama-cpp-python==$VERSION $FLAGS"
+STAMP="$VENV/.llama-build"
+
+installed=$("$PYTHON" -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))' \
+            2>/dev/null || true)
+if [ "$installed" = "$VERSION" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$BUILD" ]; then
+  exit 0  # this venv already holds this build
+fi
+if [ -n "$installed" ]; then
+  echo "Rebuilding llama-cpp-python: this venv holds a build made with other flags" \
+       "(or before builds were recorded), which may crash on other CPUs."
+fi
+
+KEY=$(printf '%s' "$BUILD" | sha256sum | cut -c1-16)
+CACHE="${ROUTELAB_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/routelab/wheels}/$KEY"
+wheel=$(ls "$CACHE"/llama_cpp_python-"$VERSION"-*.whl 2>/dev/null | head -n1 || true)
+if [ -z "$wheel" ]; then
+  echo "Compiling llama-cpp-python $VERSION, portable build (about 5 minutes on 2 cores," \
+       "once; kept in $CACHE) ..."
+  mkdir -p "$CACHE"
+  scratch=$(mktemp -d "$CACHE/.build.XXXXXX")
+  trap 'rm -rf "$scratch"' EXIT
+  CMAKE_ARGS="$FLAGS" FORCE_CMAKE=1 "$PYTHON" -m pip wheel --quiet --no-deps --no-cache-dir \
+    --no-binary llama-cpp-python -w "$scratch" "llama-cpp-python==$VERSION"
+  built=$(ls "$scratch"/llama_cpp_python-*.whl)
+  mv "$built" "$CACHE/"  # only a finished wheel ever lands in the cache
+  printf '%s\n' "$BUILD" > "$CACHE/BUILD"
+  wheel="$CACHE/$(basename "$built")"
+fi
+"$PYTHON" -m pip install --quiet --no-deps --force-reinstall "$wheel"
+printf '%s' "$BUILD" > "$STAMP"
+echo "llama-cpp-python $VERSION installed: $FLAGS"
