@@ -106,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     mod.add_argument("--check", action="store_true", help="call each model (cheap check)")
     mod.set_defaults(run=_models)
 
+    doc = verbs.add_parser("doctor", help="check that this machine is ready, with fixes")
+    doc.add_argument("--quick", action="store_true",
+                     help="skip the slow checks (encoder, a token from each local model)")
+    doc.set_defaults(run=_doctor)
+
     srv = verbs.add_parser("serve", help="start the local model server and the dashboard")
     srv.add_argument("--no-models", action="store_true", help="skip the local model server")
     srv.add_argument("streamlit_args", nargs=argparse.REMAINDER)
@@ -326,27 +331,56 @@ def _models(args) -> int:
     return 0
 
 
+def _doctor(args) -> int:
+    """One line per check; exit 1 when any failed (warnings do not fail)."""
+    from app import doctor
+
+    findings = []
+    for finding in doctor.run(quick=args.quick, db=Path(args.db) if args.db else None):
+        print(finding.line(), flush=True)
+        findings.append(finding)
+    failed = [f.check for f in findings if f.status == doctor.FAIL]
+    warned = [f.check for f in findings if f.status == doctor.WARN]
+    print(f"\n{len(findings) - len(failed) - len(warned)} ok, {len(warned)} with a warning, "
+          f"{len(failed)} failed" + (f": {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
 def _serve(args) -> int:
-    """The dashboard with the local model server beside it; both stop together."""
+    """The dashboard with the local model server beside it. Ctrl-C, SIGTERM and SIGHUP stop
+    both; if this process dies outright (SIGKILL, or the `make` above it exits), the kernel
+    stops them too (process_guard), so nothing outlives it holding the database."""
+    import signal
     import subprocess
 
     from app import local_server
+    from app.process_guard import die_with_parent, guarded, stop
 
-    server = None
-    if not args.no_models:
-        print("Starting the local model server (SmolLM2 + Gemma 3) ...", file=sys.stderr)
-        try:
-            server = local_server.start()
-        except RuntimeError as exc:
-            print(f"warning: {exc} The dashboard starts without it.", file=sys.stderr)
-    command = [str(Path(sys.executable).parent / "streamlit"), "run", "app/main.py",
-               *[a for a in args.streamlit_args if a != "--"]]
+    die_with_parent()  # e.g. `make run` stopped by a service manager: we stop as well
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _stop_on_signal)
+    server = dashboard = None
     try:
-        return subprocess.call(command, cwd=settings.REPO_ROOT)
-    except KeyboardInterrupt:
+        if not args.no_models:
+            print("Starting the local model server (SmolLM2 + Gemma 3) and generating a "
+                  "token with each ...", file=sys.stderr)
+            try:
+                server = local_server.start()
+            except RuntimeError as exc:
+                print(f"warning: {exc} The dashboard starts without it.", file=sys.stderr)
+        command = [str(Path(sys.executable).parent / "streamlit"), "run", "app/main.py",
+                   *[a for a in args.streamlit_args if a != "--"]]
+        dashboard = subprocess.Popen(guarded(command), cwd=settings.REPO_ROOT)
+        return dashboard.wait()
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM / SIGHUP via _stop_on_signal
         return 0
     finally:
-        local_server.stop(server)
+        stop(dashboard)
+        stop(server)
+
+
+def _stop_on_signal(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")  # unwinds into _serve's `finally`
 
 
 def _remove(args) -> int:

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from app import secrets
+from app import local_server, secrets
 from app.pool import ModelSpec
 from app.shots import Example, nearest_examples, without_prompt
 
@@ -26,8 +26,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm 
 
 @dataclass(frozen=True)
 class CallError:
-    kind: str      # timeout | unreachable | no_key | auth | not_found | rate_limit |
-    message: str   # context_overflow | bad_request | server | unknown
+    kind: str      # timeout | unreachable | server_exited | no_key | auth | not_found |
+    message: str   # rate_limit | context_overflow | bad_request | server | unknown
 
 
 @dataclass
@@ -184,6 +184,9 @@ def classify(exc: Exception, spec: ModelSpec, request: dict | None = None) -> Ca
     name = type(exc).__name__
     detail = secrets.redact(str(exc).splitlines()[0] if str(exc) else name)[:300]
     where = spec.base_url() or spec.litellm_model
+    exited = local_server.why_down() if spec.is_local else None
+    if exited:  # whatever the client saw (a reset, a cut stream), say the server died, how
+        return CallError("server_exited", f"{spec.name}: {exited}")
     if "Timeout" in name:
         timeout = (request or {}).get("timeout", spec.timeout_s)
         return CallError("timeout", f"{spec.name} did not answer within {timeout:g} s.")
@@ -237,6 +240,9 @@ def local_health(spec: ModelSpec, timeout: float = 3.0) -> Health:
         with urllib.request.urlopen(f"{spec.base_url()}/models", timeout=timeout) as reply:
             served = [m["id"] for m in json.load(reply).get("data", [])]
     except (OSError, ValueError):
+        exited = local_server.why_down()
+        if exited:
+            return Health(False, f"Not running: {exited}")
         return Health(False, f"The local model server is not running at {spec.base_url()}. "
                       "Start it with `routelab serve` (or `make run`), or by hand: "
                       "`.venv/bin/python -m app.local_server`.")

@@ -52,8 +52,9 @@ def snapshot(store: Store) -> tuple:
 
 
 @pytest.fixture(scope="session")
-def local_models():
-    """routelab's real llama.cpp server (SmolLM2 + Gemma 3) on a free port, for the session."""
+def local_server_process():
+    """routelab's real llama.cpp server (SmolLM2 + Gemma 3) on a free port, for the session:
+    (process, port). `start()` returns only after each model generated a token."""
     try:
         import llama_cpp  # noqa: F401
     except ImportError:
@@ -65,12 +66,18 @@ def local_models():
     port = free_port()
     os.environ["ROUTELAB_LLAMA_PORT"] = str(port)
     process = local_server.start(port)
-    yield f"http://127.0.0.1:{port}/v1"
+    yield process, port
     local_server.stop(process)
     if previous is None:
         os.environ.pop("ROUTELAB_LLAMA_PORT", None)
     else:
         os.environ["ROUTELAB_LLAMA_PORT"] = previous
+
+
+@pytest.fixture(scope="session")
+def local_models(local_server_process):
+    """The base URL of the session's local model server."""
+    return f"http://127.0.0.1:{local_server_process[1]}/v1"
 
 
 @pytest.fixture
