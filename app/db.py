@@ -126,6 +126,11 @@ def migrate(store: Store) -> list[str]:
     return applied
 
 
+def migration_versions() -> list[int]:
+    """The schema versions this code knows (one per app/migrations/NNNN_*.sql)."""
+    return [version for version, _, _ in _migration_files()]
+
+
 def _migration_files() -> list[tuple[int, str, str]]:
     found = []
     for entry in resources.files("app.migrations").iterdir():

@@ -5,6 +5,7 @@ import streamlit as st
 from app import resources
 from app.pool import PoolError, load_pool, pool_path
 from app.ui.collect_form import collect_form
+from app.ui.doctor_view import doctor_panel
 from app.ui.pool_view import local_server_panel, pool_editor, pool_table
 
 st.title("Models")
@@ -17,6 +18,7 @@ except PoolError as exc:
     st.stop()
 
 local_server_panel()
+doctor_panel(resources.store())
 pool_table(pool)
 
 with st.expander("Add or edit a model", icon=":material/edit:"):

@@ -51,11 +51,17 @@ def local_server_panel() -> None:
         st.success("Local model server is running: SmolLM2-135M and Gemma 3 270M on "
                    f"{settings.local_server_url()}.", icon=":material/memory:")
         return
-    st.warning("The local model server is not running, so the local models cannot answer. "
-               "`make run` starts it with the app; by hand: `.venv/bin/python -m "
-               "app.local_server`.", icon=":material/warning:")
+    exited = local_server.why_down()
+    if exited:  # it ran and died: say how, so a crashing build is not mistaken for "off"
+        st.error(f"Not running: {exited}", icon=":material/error:")
+        with st.expander("The end of its log"):
+            st.code(local_server.log_tail() or "(empty)", language=None)
+    else:
+        st.warning("The local model server is not running, so the local models cannot "
+                   "answer. `make run` starts it with the app; by hand: `.venv/bin/python -m "
+                   "app.local_server`.", icon=":material/warning:")
     if st.button("Start the local model server", icon=":material/play_arrow:"):
-        with st.spinner("Starting llama.cpp (a few seconds) ..."):
+        with st.spinner("Starting llama.cpp and generating a token with each model ..."):
             try:
                 process = local_server.start()
             except RuntimeError as exc:
