@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import sys
 
-from bench import collect, embed_map, feedback, ingest, live_routers, load, routers
+from bench import (
+    collect,
+    embed_map,
+    feedback,
+    ingest,
+    live_routers,
+    load,
+    local_models,
+    routers,
+)
 from bench.report import ROOT, read_sections, section_markdown, write_markdown
 
 SUITES = {
@@ -21,6 +30,8 @@ SUITES = {
     "live_routers": ("Live routers on the demo prompts (bench/live_routers.py)",
                      live_routers.run),
     "load": ("Load (bench/load.py)", load.run),
+    "local_models": ("Local models, portable vs native build (bench/local_models.py)",
+                     local_models.run),
 }
 REPORT = ROOT / "docs" / "benchmarks.md"
 
