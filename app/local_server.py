@@ -112,8 +112,15 @@ def start(port: int | None = None, timeout: float = 120.0, log: Path | None = No
 
 
 def stop(process: subprocess.Popen | None) -> None:
-    """Stop a server that `start()` returned (None: one that was already up, left alone)."""
+    """Stop a server that `start()` returned (None: one that was already up, left alone),
+    and record its exit here: at interpreter exit the watcher thread may not get to it."""
+    if process is None:
+        return
     process_guard.stop(process)
+    port = next((p for p, pid in _started.items() if pid == process.pid), None)
+    state = _state(port) if port else {}
+    if state.get("pid") == process.pid and state.get("exit") is None:
+        _record(port, {**state, "exit": process.returncode, "ended": time.time()})
 
 
 def _wait_until_up(process: subprocess.Popen, port: int, timeout: float, log: Path) -> None:
@@ -144,6 +151,9 @@ def _generate_one_token(process: subprocess.Popen, port: int, alias: str, log: P
 
 
 # -- the state file: who runs the server on a port, and how it ended --------------------
+
+_started: dict[int, int] = {}  # port -> pid of the servers this process started
+
 
 def _state_path(port: int) -> Path:
     return settings.MODELS_DIR / f"llama_server.{port}.json"
@@ -180,6 +190,7 @@ def _spawn_and_watch(command: list[str], port: int, log: Path) -> subprocess.Pop
             return
         _record(port, {"pid": process.pid, "log": str(log), "started": time.time(),
                        "exit": None})
+        _started[port] = process.pid
         started.put(process)
         returncode = process.wait()
         state = _state(port)
@@ -231,13 +242,16 @@ def why_down(port: int | None = None, settle_s: float = 2.0) -> str | None:
             return None
         if state.get("exit") is not None:
             return exit_message(int(state["exit"]), Path(state["log"]))
+        if state.get("gone"):
+            break
         if _alive(int(state["pid"])):
             return None
-        if time.monotonic() > deadline:  # ended while nobody watched (its starter died)
-            return (f"the local model server (pid {state['pid']}) is no longer running — "
-                    f"see {_shown(Path(state['log']))}; start it again with `routelab "
-                    "serve`.")
+        if time.monotonic() > deadline:  # ended while nobody watched (its starter died):
+            _record(port, {**state, "gone": True})  # say so at once from now on
+            break
         time.sleep(0.1)
+    return (f"the local model server (pid {state['pid']}) is no longer running — see "
+            f"{_shown(Path(state['log']))}; start it again with `routelab serve`.")
 
 
 def log_tail(lines: int = 15, log: Path | None = None) -> str:

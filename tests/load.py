@@ -22,9 +22,10 @@ async def _labelled(page) -> int:
     return int(found[1]) if found else 0
 
 
-async def _session(browser, url: str, until: float, times: list[float], votes: list[int],
+async def _session(browser, url: str, seconds: float, times: list[float], votes: list[int],
                    errors: list[str], arrives_after: float = 0.0) -> None:
-    """Label pairs until time is up; the page's own count says how many labels it took."""
+    """Label pairs for `seconds` once the page is up (a cold server's first render, however
+    slow, does not eat the voting time); the page's own count says how many it took."""
     await asyncio.sleep(arrives_after)
     page = await browser.new_page(viewport={"width": 1200, "height": 1000})
     try:
@@ -34,6 +35,7 @@ async def _session(browser, url: str, until: float, times: list[float], votes: l
         await page.get_by_role("button", name="This one is better").first.wait_for(
             timeout=120_000)
         times.append(time.perf_counter() - started)
+        until = time.perf_counter() + seconds
         while time.perf_counter() < until:
             before = await _labelled(page)
             started = time.perf_counter()
@@ -66,10 +68,9 @@ async def _run(url: str, sessions: int, seconds: float):
     errors: list[str] = []
     async with async_playwright() as play:
         browser = await play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        until = time.perf_counter() + seconds
         # Users arrive over the first seconds, not in one instant (which would measure only
         # 20 Chromium tabs starting at once on 2 cores); after that nobody pauses to think.
-        await asyncio.gather(*(_session(browser, url, until, times, votes, errors, 0.5 * i)
+        await asyncio.gather(*(_session(browser, url, seconds, times, votes, errors, 0.5 * i)
                                for i in range(sessions)))
         await browser.close()
     return times, votes, errors

@@ -149,3 +149,21 @@ def test_a_server_started_from_a_short_lived_thread_outlives_the_thread(monkeypa
         assert server.poll() is None and local_server.is_up(port)
     finally:
         local_server.stop(server)
+
+
+def test_a_server_that_vanished_unrecorded_is_named_once_then_at_once(tmp_path):
+    """Its starter died too (SIGKILL): nobody recorded the exit. The first caller waits a
+    moment for a record, then says the server is gone; later callers are told at once."""
+    from tests.serve import free_port
+
+    port = free_port()
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that no longer runs
+    local_server._record(port, {"pid": gone.pid, "log": str(tmp_path / "server.log"),
+                                "started": time.time(), "exit": None})
+    started = time.monotonic()
+    assert "is no longer running" in local_server.why_down(port, settle_s=0.5)
+    assert time.monotonic() - started >= 0.5
+    started = time.monotonic()
+    assert "is no longer running" in local_server.why_down(port, settle_s=5.0)
+    assert time.monotonic() - started < 1.0
