@@ -57,7 +57,7 @@ KEY=$(printf '%s' "$BUILD" | sha256sum | cut -c1-16)
 CACHE="${ROUTELAB_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/routelab/wheels}/$KEY"
 wheel=$(ls "$CACHE"/llama_cpp_python-"$VERSION"-*.whl 2>/dev/null | head -n1 || true)
 if [ -z "$wheel" ]; then
-  echo "Compiling llama-cpp-python $VERSION, portable build (about 5 minutes on 2 cores," \
+  echo "Compiling llama-cpp-python $VERSION with $FLAGS (about 7 minutes on 2 cores," \
        "once; kept in $CACHE) ..."
   mkdir -p "$CACHE"
   scratch=$(mktemp -d "$CACHE/.build.XXXXXX")
