@@ -73,7 +73,7 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         router = fit_router(store, config, mine)
         own_test = mine.outcomes.subset(test_rows)
         curves[config.name] = sweep(router, own_test.queries, own_test, grid, config.name)
-        if not hasattr(router, "simulate"):
+        if not router.simulates:
             scores[config.name] = (router.score(own_test.queries), list(router.models_))
     if probes:
         offline = _consistency(store, dataset, probes, data, test_rows, test)

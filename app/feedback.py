@@ -9,17 +9,18 @@ restarting the app brings the same state back and nothing is pickled. Votes are 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from app import catalog
 from app.db import Store
 from app.embeddings import default_encoder, embed_texts
 from app.routing import RouterConfig, build_router, saved_configs
 from routers import Queries, Router
 
-BANDIT_KINDS = ("linucb", "thompson")
 DEFAULT_BANDIT = RouterConfig("bandit", "linucb", {"alpha": 1.0, "ridge": 1.0})
 
 
@@ -40,6 +41,21 @@ class Vote:
     def key(self) -> str:
         return f"{self.session_id}|{self.response_id}|{self.model}"
 
+    @classmethod
+    def playground(cls, session_id: str, *, model: str, prompt: str, reward: float,
+                   response_id: str, router: str, propensity: float = 1.0) -> Vote:
+        """A thumb on an answer a router chose in the Playground."""
+        return cls(session_id, "playground", model, prompt, float(reward), response_id,
+                   router=router, propensity=propensity)
+
+    @classmethod
+    def label(cls, session_id: str, *, model: str, question: str, reward: float,
+              query_id: int, dataset: str) -> Vote:
+        """A label on a logged answer (full information: no router chose it)."""
+        return cls(session_id, "label", model, question, float(reward),
+                   f"log:{query_id}:{model}", router=None, propensity=1.0,
+                   query_id=query_id, dataset=dataset)
+
 
 class BanditBook:
     """The live bandits of this process: each built by replay on first use, then kept
@@ -52,7 +68,7 @@ class BanditBook:
         self.states: dict[str, Router] = {}
 
     def configs(self) -> dict[str, RouterConfig]:
-        found = {c.name: c for c in saved_configs(self.store) if c.kind in BANDIT_KINDS}
+        found = {c.name: c for c in saved_configs(self.store) if catalog.is_online(c.kind)}
         return {DEFAULT_BANDIT.name: DEFAULT_BANDIT, **found}
 
     def get(self, name: str) -> Router:
@@ -132,19 +148,27 @@ def events(store: Store, bandit: str | None = None) -> pd.DataFrame:
 def replay(store: Store, config: RouterConfig, encoder: str | None = None,
            log: pd.DataFrame | None = None) -> Router:
     """A bandit rebuilt from the log: start cold, then one update per event, in order."""
-    encoder = encoder or default_encoder()
     log = events(store, config.name) if log is None else log
-    bandit = build_router(config)
-    if log.empty:
-        bandit.models_, bandit.costs_ = [], {}
-        bandit._reset(None)
-        return bandit
-    X, _ = embed_texts(store, log["query_text"].tolist(), encoder)
-    for model in dict.fromkeys(log["model"]):
-        bandit.add_model(model)
-    for x, model, reward in zip(X, log["model"], log["reward"], strict=True):
-        bandit.update(model, np.asarray(x, dtype=float), float(reward))
+    bandit = build_router(config).start()
+    for _ in replay_steps(store, bandit, log, encoder or default_encoder()):
+        pass
     return bandit
+
+
+def replay_steps(store: Store, bandit: Router, log: pd.DataFrame, encoder: str
+                 ) -> Iterator[tuple[np.ndarray, str, float]]:
+    """Feed the log's events to a started bandit in order, yielding (x, model, reward) just
+    *before* each update, so a caller can see what the bandit believed at that moment (the
+    Learning page) or just consume it (replay). A model joins when first seen."""
+    if log.empty:
+        return
+    X, _ = embed_texts(store, log["query_text"].tolist(), encoder)
+    for x, model, reward in zip(X, log["model"], log["reward"], strict=True):
+        x, reward = np.asarray(x, dtype=float), float(reward)
+        if model not in bandit.models_:
+            bandit.add_model(model)
+        yield x, model, reward
+        bandit.update(model, x, reward)
 
 
 def as_queries(store: Store, texts: list[str], encoder: str) -> Queries:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from app.db import Store
 from app.embeddings import embed_texts
-from app.feedback import events, replay
+from app.feedback import events, replay, replay_steps
 from app.routing import RouterConfig, build_router
 from routers import Queries, Router
 from routers.offpolicy import Estimates, estimate
@@ -24,19 +24,14 @@ class History:
 def history(store: Store, config: RouterConfig, encoder: str) -> History:
     """Replay the log step by step, noting before each update what the bandit believed."""
     log = events(store, config.name)
-    bandit = build_router(config)
-    bandit.models_, bandit.costs_ = [], {}
-    bandit._reset(None)
+    bandit = build_router(config).start()
     if log.empty:
         return History(log, pd.DataFrame(columns=["model", "mean", "std"]))
-    X, _ = embed_texts(store, log["query_text"].tolist(), encoder)
     greedy = []
-    for x, model, reward in zip(X, log["model"], log["reward"], strict=True):
-        if model not in bandit.models_:
-            bandit.add_model(model)
+    for x, _, _ in replay_steps(store, bandit, log, encoder):
         mean, _ = bandit.posterior(Queries(("",), x[None, :]))
         greedy.append(bandit.models_[int(np.argmax(mean[0]))])
-        bandit.update(model, np.asarray(x, dtype=float), float(reward))
+    X, _ = embed_texts(store, log["query_text"].tolist(), encoder)  # cached by now
     log = log.assign(greedy=greedy, step=np.arange(1, len(log) + 1))
     log["explored"] = (log["router"] == config.name) & (log["model"] != log["greedy"])
     log["oracle"] = _oracle_rewards(store, log)

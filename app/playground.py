@@ -19,8 +19,6 @@ from app import llm
 from app.db import Store
 from app.pool import ModelSpec
 from routers import Queries, Router
-from routers.bandits import LinearThompson, choice_probabilities
-from routers.baselines import RandomRouter
 
 _EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="playground")
 
@@ -82,17 +80,7 @@ def plan(router_name: str, router: Router, query: Queries, pool: dict[str, Model
     choice = int(router.choose(np.where(usable, scores, -np.inf)[None, :])[0])
     return Plan(router_name, router.models_[choice],
                 {m: float(s) for m, s in zip(router.models_, scores, strict=True)},
-                propensity(router, query, choice, usable))
-
-
-def propensity(router: Router, query: Queries, choice: int, usable: np.ndarray) -> float:
-    """P(this router picks this model for this query): 1 for deterministic routers."""
-    if isinstance(router, LinearThompson):
-        probs = choice_probabilities(router, query)[0] * usable
-        return float(probs[choice] / probs.sum()) if probs.sum() > 0 else 1.0
-    if isinstance(router, RandomRouter):
-        return 1.0 / max(int(usable.sum()), 1)
-    return 1.0
+                router.propensity(query, choice, usable))
 
 
 def start_round(store: Store, prompt: str, plans: list[Plan], pool: dict[str, ModelSpec],
@@ -114,12 +102,12 @@ def start_round(store: Store, prompt: str, plans: list[Plan], pool: dict[str, Mo
 
 def _run_live(store: Store, plan_: Plan, prompt: str, pool: dict[str, ModelSpec],
               verifier: dict | None, slot: LiveSlot) -> None:
+    from app import catalog
     from app.live.base import LiveResult
-    from app.live.registry import build_live
 
     kind, params = plan_.live
     try:
-        router = build_live(kind, json.loads(params), pool, slot.steps.append)
+        router = catalog.kind(kind).build(json.loads(params), pool, slot.steps.append)
         slot.result = router.run(prompt, verifier)
     except Exception as exc:  # a broken live router fails in its own column only
         slot.result = LiveResult(error=f"{plan_.router}: {type(exc).__name__}: {exc}")

@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from app import catalog
 from app.db import Store
 from app.embeddings import default_encoder, embed_dataset, embed_texts
 from app.outcomes import outcome_matrix
-from routers import ROUTERS, Outcomes, Queries, Router
+from routers import Outcomes, Queries, Router
 
 
 class RouterProblem(ValueError):
@@ -89,10 +90,15 @@ def split_rows(splits: np.ndarray, tasks: np.ndarray, test_fraction: float = 0.3
 
 
 def build_router(config: RouterConfig) -> Router:
-    if config.kind not in ROUTERS:
-        raise RouterProblem(f"unknown router kind '{config.kind}'; known: {sorted(ROUTERS)}")
+    """An untrained router of a trainable kind (offline or online)."""
+    if config.kind not in catalog.CATALOG:
+        raise RouterProblem(f"unknown router kind '{config.kind}'; known: "
+                            f"{sorted(catalog.CATALOG)}")
+    if catalog.is_live(config.kind):
+        raise RouterProblem(f"'{config.kind}' is a live router: it calls models while it "
+                            "routes, so it is tried in the Playground, not trained on a log")
     try:
-        return ROUTERS[config.kind](**config.params)
+        return catalog.kind(config.kind).build(config.params)
     except TypeError as exc:
         raise RouterProblem(f"router '{config.name}' ({config.kind}): {exc}") from None
 
@@ -100,8 +106,8 @@ def build_router(config: RouterConfig) -> Router:
 def fit_router(store: Store, config: RouterConfig, data: DatasetForRouting) -> Router:
     """Build the router and train it on the dataset's training split."""
     router = build_router(config)
-    if hasattr(router, "utterance_texts"):
-        texts = router.utterance_texts()
+    texts = router.utterance_texts()
+    if texts:
         vectors = {m: embed_texts(store, utterances, config.encoder or default_encoder())[0]
                    for m, utterances in texts.items()}
         router.set_utterance_vectors(vectors)
@@ -114,9 +120,7 @@ def fit_router(store: Store, config: RouterConfig, data: DatasetForRouting) -> R
 # ---- saved configs --------------------------------------------------------------------
 
 def save_config(store: Store, config: RouterConfig) -> None:
-    from app.live.registry import LIVE_ROUTERS
-
-    if config.kind not in LIVE_ROUTERS:
+    if not catalog.is_live(config.kind):
         build_router(config)  # refuse what cannot be built
     store.write(lambda cur: cur.execute(
         "INSERT OR REPLACE INTO router_configs (name, kind, params, dataset, encoder) "
@@ -135,6 +139,5 @@ def delete_config(store: Store, name: str) -> None:
 
 def default_configs() -> list[RouterConfig]:
     """Every registered router with default parameters (what `routelab evaluate` runs)."""
-    # single models and random are drawn as references anyway; rules need hand-written rules
-    return [RouterConfig(kind, kind, {}) for kind in ROUTERS
-            if kind not in ("single", "random", "rules")]
+    return [RouterConfig(name, name, {}) for name in catalog.kinds()
+            if catalog.kind(name).in_defaults]

@@ -31,8 +31,7 @@ def sample() -> list[dict]:
 
 
 def run() -> list[Figure]:
-    from app import llm, local_server
-    from app.live.registry import build_live
+    from app import catalog, llm, local_server
     from app.pool import load_pool
     from app.verifiers import verify
 
@@ -54,7 +53,7 @@ def run() -> list[Figure]:
         for label, (kind, params, with_verifier) in variants.items():
             started = time.perf_counter()
             for row in prompts:
-                result = build_live(kind, params, pool).run(
+                result = catalog.kind(kind).build(params, pool).run(
                     row["prompt"], row["verifier"] if with_verifier else None)
                 score = verify(result.answer, row["verifier"]).score if result.answer else 0.0
                 results[label].append((score, result.cost_usd, result.latency_ms))

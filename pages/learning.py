@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import resources
+from app import catalog, resources
 from app.feedback import reset
 from app.learning import history, off_policy, reward_model
 from app.routing import RouterConfig, saved_configs
@@ -39,8 +39,8 @@ with st.expander("Reset, or replay with other hyperparameters"):
         reset(store, book, name)
         st.rerun()
     alpha = st.slider("alpha (LinUCB) / v (Thompson)", 0.0, 3.0, 1.0, 0.1, key="replay_alpha")
-    kind = st.radio("Kind", ["linucb", "thompson"], horizontal=True, key="replay_kind")
-    params = {"alpha": alpha} if kind == "linucb" else {"v": alpha}
+    kind = st.radio("Kind", catalog.kinds(catalog.ONLINE), horizontal=True, key="replay_kind")
+    params = {catalog.kind(kind).explore_param: alpha}
     replayed = history(store, RouterConfig(name, kind, params), book.encoder)
     st.plotly_chart(posterior_chart(replayed), key="replay_posterior")
 
@@ -51,7 +51,8 @@ with st.expander("What if: simulate learning on the sidebar dataset"):
         what_if(config, dataset, steps)
 
 st.subheader("Off-policy estimates on the logged feedback")
-others = {c.name: c for c in saved_configs(store)} | {"bandit": config}
+others = {c.name: c for c in saved_configs(store)
+          if not catalog.is_live(c.kind)} | {"bandit": config}  # live ones log no choices
 if len(log) and dataset is not None:
     routers = {n: load_router(c, dataset) for n, c in others.items()}
     table = off_policy(store, routers, {n: c.encoder or book.encoder for n, c in others.items()},

@@ -5,9 +5,8 @@ import uuid
 
 import streamlit as st
 
-from app import resources, secrets
+from app import catalog, resources, secrets
 from app.demo.log import demo_prompts
-from app.live.registry import LIVE_ROUTERS
 from app.playground import live_plan, plan, start_round
 from app.pool import PoolError, load_pool
 from app.ui.playground_view import columns
@@ -46,7 +45,7 @@ if send:
                   if not spec.hidden and secrets.where(spec.key_env()) != "missing"]
         text = prompt.strip()
         plans = [live_plan(name, options[name].kind, options[name].params)
-                 if options[name].kind in LIVE_ROUTERS else
+                 if catalog.is_live(options[name].kind) else
                  plan(name, load_router(options[name], dataset, usable),
                       resources.as_queries((text,), options[name].encoder), pool)
                  for name in chosen]

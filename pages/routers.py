@@ -2,14 +2,12 @@
 
 import streamlit as st
 
-from app import resources
+from app import catalog, resources
 from app.embeddings import ENCODERS, default_encoder
-from app.live.registry import LIVE_ROUTERS
 from app.routing import RouterConfig
-from app.ui.router_form import describe, params_form, router_class
+from app.ui.router_form import params_form
 from app.ui.router_panel import save, saved_list, try_router
 from app.ui.sidebar import current
-from routers import ROUTERS
 
 st.title("Routers")
 store = resources.store()
@@ -19,9 +17,9 @@ if dataset is None:
     st.stop()
 models = resources.outcome_matrix(int(dataset["dataset_id"]), dataset["content_hash"]).models
 
-kind = st.selectbox("Router", list(ROUTERS) + list(LIVE_ROUTERS),
-                    format_func=lambda k: router_class(k).title, key="router_kind")
-st.caption(describe(kind))
+kind = st.selectbox("Router", catalog.kinds(), format_func=lambda k: catalog.kind(k).title,
+                    key="router_kind")
+st.caption(catalog.kind(kind).describe())
 params = params_form(kind, list(models), key="router_params")
 left, right = st.columns(2)
 name = left.text_input("Name", value=f"{kind}-{dataset['name']}", key="router_name").strip()
@@ -30,7 +28,7 @@ encoder = right.selectbox("Encoder", list(ENCODERS), key="router_encoder",
 config = RouterConfig(name, kind, params or {}, dataset["name"], encoder)
 
 train, keep = st.columns(2)
-live = kind in LIVE_ROUTERS
+live = catalog.is_live(kind)
 if train.button("Train and test", type="primary", disabled=params is None or live,
                 icon=":material/model_training:",
                 help="Live routers call models while they route: try them in the Playground"

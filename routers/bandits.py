@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from routers.base import Outcomes, Queries, Router, rewards_of
+from routers.base import Learned, Outcomes, Queries, Router, rewards_of
 
 
 class LinUCB(Router):
@@ -16,6 +16,7 @@ class LinUCB(Router):
 
     name = "linucb"
     title = "Contextual bandit: LinUCB"
+    explore_param = "alpha"
     online = True
     cold_start = True
     independent_models = True
@@ -49,6 +50,9 @@ class LinUCB(Router):
     def _remove(self, model: str, index: int) -> None:
         for table in (self.A_inv_, self.b_, self.n_):
             table.pop(model, None)
+
+    def learned(self) -> list[Learned]:
+        return [Learned("Observations per arm", dict(self.n_), "observations")]
 
     def _ensure(self, model: str, dim: int) -> None:
         self.dim_ = self.dim_ or dim
@@ -95,6 +99,7 @@ class LinearThompson(LinUCB):
     takes the best sample, so exploration is randomised rather than optimistic."""
 
     name = "thompson"
+    explore_param = "v"
     title = "Contextual bandit: linear Thompson sampling"
     space = {"v": {"low": 0.0, "high": 5.0, "help": "Posterior scale"},
              "ridge": {"low": 0.01, "high": 100.0}}
@@ -104,6 +109,14 @@ class LinearThompson(LinUCB):
         self.ridge = ridge
         self.seed = seed
         self.alpha = 0.0
+
+    def propensity(self, queries: Queries, choice: int, usable: np.ndarray | None = None
+                   ) -> float:
+        """How often Thompson sampling picks `choice` among the usable models."""
+        probs = choice_probabilities(self, queries)[0]
+        if usable is not None:
+            probs = probs * usable
+        return float(probs[choice] / probs.sum()) if probs.sum() > 0 else 1.0
 
     def _score(self, queries: Queries) -> np.ndarray:
         X = np.asarray(queries.X, dtype=float)

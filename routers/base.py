@@ -1,4 +1,4 @@
-"""Value types and the Router base class (scikit-learn style; see DESIGN.md).
+"""Value types and the Router base class (scikit-learn style; see docs/architecture.md).
 
 A router scores every model for every query (`score`, predicted utility, higher is
 better) and routes to the argmax of `score - tradeoff * cost`. Subclasses write per-model
@@ -64,6 +64,17 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Learned:
+    """Something a trained router learned that is worth showing (the Routers page draws
+    `values` as a bar chart titled `title`, or shows `note` alone)."""
+
+    title: str
+    values: dict[str, float] | None = None
+    label: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Param:
     """A hyperparameter as the settings form shows it."""
 
@@ -85,6 +96,10 @@ class Router:
     cold_start: ClassVar[bool] = False       # add_model works without outcomes
     independent_models: ClassVar[bool] = False  # adding/removing a model leaves others' scores
     needs_embeddings: ClassVar[bool] = True
+    simulates: ClassVar[bool] = False        # evaluated by `simulate` per chain length (cascades)
+    model_params: ClassVar[tuple[str, ...]] = ()  # parameters that name a model of the pool
+    in_defaults: ClassVar[bool] = True       # run by `routelab evaluate` and offered by default
+    explore_param: ClassVar[str | None] = None  # online kinds: the exploration knob
     space: ClassVar[dict[str, dict]] = {}    # per-parameter form hints: low, high, choices, help
 
     # -- parameters -----------------------------------------------------------------------
@@ -96,7 +111,7 @@ class Router:
             if p.name == "self" or p.kind is not p.KEYWORD_ONLY:
                 continue
             hints = cls.space.get(p.name, {})
-            kind = hints.get("kind") or _kind_of(p.default)
+            kind = hints.get("kind") or kind_of(p.default)
             specs.append(Param(p.name, p.default, kind, hints.get("low"), hints.get("high"),
                                tuple(hints.get("choices", ())), hints.get("help", "")))
         return specs
@@ -113,6 +128,15 @@ class Router:
         return self
 
     # -- learning -------------------------------------------------------------------------
+    def start(self) -> Self:
+        """A valid router that knows no model yet (cold-start kinds: bandits, baselines);
+        models then arrive with `add_model` and, for online kinds, learn with `update`."""
+        if not self.cold_start:
+            raise ValueError(f"{self.name} needs outcomes to start; use fit()")
+        self._reset(None)
+        self.models_, self.costs_ = [], {}
+        return self
+
     def fit(self, outcomes: Outcomes) -> Self:
         """Forget everything, then learn every model of `outcomes`."""
         self._reset(outcomes)
@@ -170,6 +194,24 @@ class Router:
         utility = scores - tradeoff * cost - 1e-12 * cost
         return np.argmax(utility, axis=1)
 
+    def propensity(self, queries: Queries, choice: int, usable: np.ndarray | None = None
+                   ) -> float:
+        """P(this router picks column `choice` for the (single) query), among the `usable`
+        models (default: all): 1 for deterministic routers; stochastic ones override."""
+        return 1.0
+
+    # -- what to show -----------------------------------------------------------------------
+    def learned(self) -> list[Learned]:
+        """What this trained router learned that a person may want to see (none by default)."""
+        return []
+
+    def utterance_texts(self) -> dict[str, list[str]]:
+        """Texts per model that the app must embed before `fit` (semantic routes)."""
+        return {}
+
+    def set_utterance_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """The embeddings of `utterance_texts`, handed back by the app."""
+
     def _costs(self, costs) -> np.ndarray:
         if costs is None:
             return np.array([self.costs_[m] for m in self.models_])
@@ -196,7 +238,7 @@ def rewards_of(outcomes: Outcomes, model: str) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(known), column[known]
 
 
-def _kind_of(value) -> str:
+def kind_of(value) -> str:
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):

@@ -17,6 +17,8 @@ class SingleModel(Router):
     cold_start = True
     independent_models = True
     needs_embeddings = False
+    model_params = ("model",)
+    in_defaults = False  # drawn as a reference beside every comparison anyway
     space = {"model": {"help": "The model that answers everything"}}
 
     def __init__(self, *, model: str = ""):
@@ -41,9 +43,14 @@ class RandomRouter(Router):
     cold_start = True
     independent_models = False
     needs_embeddings = False
+    in_defaults = False  # drawn as a reference beside every comparison anyway
 
     def __init__(self, *, seed: int = 0):
         self.seed = seed
+
+    def propensity(self, queries: Queries, choice: int, usable: np.ndarray | None = None
+                   ) -> float:
+        return 1.0 / max(int(np.sum(usable)) if usable is not None else len(self.models_), 1)
 
     def _add(self, model: str, outcomes: Outcomes | None) -> None:
         pass

@@ -20,6 +20,7 @@ class CascadeRouter(Router):
 
     name = "cascade"
     title = "Cascade (cheapest first, judge accepts; offline judge error)"
+    simulates = True
     cold_start = True
     independent_models = True
     needs_embeddings = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import KMeans
 
-from routers.base import Outcomes, Queries, Router, rewards_of
+from routers.base import Learned, Outcomes, Queries, Router, rewards_of
 
 
 class ClusterErrorRouter(Router):
@@ -38,6 +38,11 @@ class ClusterErrorRouter(Router):
         self.centres_ = centres / np.clip(np.linalg.norm(centres, axis=1, keepdims=True),
                                           1e-12, None)
         self.vectors_ = {}
+
+    def learned(self) -> list[Learned]:
+        sizes = np.bincount(self.labels_)
+        return [Learned("Clusters", note=f"{len(sizes)} clusters, {sizes.min()}-{sizes.max()} "
+                        "training queries each.")]
 
     def representative_prompts(self, X: np.ndarray, per_cluster: int = 3) -> np.ndarray:
         """Rows of X (the training queries) nearest each cluster centre: the few prompts

@@ -49,7 +49,7 @@ def sweep(router: Router, queries: Queries, outcomes: Outcomes,
     """Route the test queries at every tradeoff and read quality and cost off the log."""
     reward = np.nan_to_num(outcomes.reward, nan=0.0)
     cost = np.nan_to_num(outcomes.cost, nan=0.0)
-    if hasattr(router, "simulate"):  # cascades: one point per chain length
+    if router.simulates:  # cascades: one point per chain length
         steps = range(1, len(router.models_) + 1)
         runs = [router.simulate(outcomes, s) for s in steps]
         return Curve(name or router.name, np.array(list(steps), float),

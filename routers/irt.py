@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from routers.base import Outcomes, Queries, Router, rewards_of
+from routers.base import Learned, Outcomes, Queries, Router, rewards_of
 from routers.optim import adam, bce, known_pairs, sigmoid
 
 
@@ -64,6 +64,9 @@ class IRTRouter(Router):
 
     def _reset(self, outcomes: Outcomes) -> None:
         self.abilities_ = {}
+
+    def learned(self) -> list[Learned]:
+        return [Learned("Model abilities (IRT θ)", dict(self.abilities_), "ability")]
 
     def difficulty(self, X: np.ndarray) -> np.ndarray:
         return X @ self.w_d_ + self.c_d_

@@ -25,6 +25,8 @@ class RuleRouter(Router):
     cold_start = True
     independent_models = True
     needs_embeddings = False
+    model_params = ("default_model",)
+    in_defaults = False  # needs hand-written rules
     space = {"rules": {"kind": "json", "help": "List of {when, value, model}; first match wins"},
              "default_model": {"help": "Model for queries no rule matches"}}
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from app import llm
 from app.pool import ModelSpec
+from routers.base import Param, kind_of
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,23 @@ class LiveRouter:
 
     name = "live"
     title = "Live router"
+    model_params: ClassVar[tuple[str, ...]] = ()  # parameters that name a model of the pool
 
     def __init__(self, pool: dict[str, ModelSpec], on_step: OnStep | None = None):
         self.pool = pool
         self.on_step = on_step or (lambda step: None)
+
+    @classmethod
+    def param_specs(cls) -> list[Param]:
+        """The keyword parameters, described like a router's (for the generated form);
+        the ones the app passes itself (embed, descriptors, prompt) are left out."""
+        specs = []
+        for p in inspect.signature(cls.__init__).parameters.values():
+            if p.kind is p.KEYWORD_ONLY and p.name not in ("embed", "descriptors", "prompt"):
+                default = p.default if p.default is not None else []
+                specs.append(Param(p.name, default, "json" if isinstance(default, list)
+                                   else kind_of(default)))
+        return specs
 
     def call(self, result: LiveResult, model: str, prompt: str, *, kind: str = "call",
              temperature: float | None = None, seed: int | None = None,

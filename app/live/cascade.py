@@ -19,6 +19,7 @@ class LiveCascade(LiveRouter):
     reported and the cascade moves on to the next."""
 
     name = "live-cascade"
+    model_params = ("judge",)
     title = "Live cascade (cheapest first, judge escalates)"
 
     def __init__(self, pool, on_step=None, *, chain: list[str] | None = None,

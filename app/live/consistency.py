@@ -46,6 +46,7 @@ class SelfConsistencyRouter(LiveRouter):
     The step log shows sigma and the decision."""
 
     name = "self-consistency"
+    model_params = ("probe", "strong")
     title = "Self-consistency (probe spread decides: one, two, or the ensemble)"
 
     def __init__(self, pool, on_step=None, *, probe: str = "smollm2", samples: int = 3,

@@ -42,6 +42,7 @@ class LLMAsRouter(LiveRouter):
     model, visibly, and that model's answer is used."""
 
     name = "llm-router"
+    model_params = ("router_model", "default_model")
     title = "LLM-as-router with model descriptors (Router-R1)"
 
     def __init__(self, pool, on_step=None, *, router_model: str = "smollm2",

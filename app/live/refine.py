@@ -36,6 +36,7 @@ class MultiCandidateRefine(LiveRouter):
     into one. A malformed proposal falls back to the k cheapest candidates, visibly."""
 
     name = "multi-refine"
+    model_params = ("proposer", "refiner")
     title = "Multi-candidate + refine (TCAndon-Router)"
 
     def __init__(self, pool, on_step=None, *, proposer: str = "smollm2",

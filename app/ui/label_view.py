@@ -37,9 +37,9 @@ def vote(dataset, query_id: int, judged: dict[str, float], question: str,
     """One label: a reward per judged model, undone together."""
     events = []
     for model, reward in judged.items():
-        event = record_vote(resources.store(), resources.bandits(), Vote(
-            session_id, "label", model, question, reward, f"log:{query_id}:{model}",
-            router=None, propensity=1.0, query_id=query_id, dataset=dataset["name"]))
+        event = record_vote(resources.store(), resources.bandits(), Vote.label(
+            session_id, model=model, question=question, reward=reward, query_id=query_id,
+            dataset=dataset["name"]))
         if event:
             events.append(event)
     if events:

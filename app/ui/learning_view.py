@@ -45,9 +45,7 @@ def what_if(config, dataset, steps: int) -> None:
     outcomes = data.outcomes.subset(complete)
     from app.routing import build_router
 
-    bandit = build_router(config)
-    bandit.models_, bandit.costs_ = [], {}
-    bandit._reset(None)
+    bandit = build_router(config).start()
     with st.spinner(f"Simulating {steps:,} votes on {dataset['name']} ..."):
         run = simulate(bandit, outcomes, steps, seed=0)
     best_single = np.nanmean(outcomes.reward, axis=0).max()

@@ -76,8 +76,9 @@ def _thumbs(round_: Round, index: int, plan: Plan, call, session_id: str) -> Non
                          disabled=st.session_state.get(key) is not None)
     if choice is None or st.session_state.get(key) is not None:
         return
-    vote = Vote(session_id, "playground", plan.model, round_.prompt, float(choice),
-                call.response_id, plan.router, plan.propensity)
+    vote = Vote.playground(session_id, model=plan.model, prompt=round_.prompt, reward=choice,
+                           response_id=call.response_id, router=plan.router,
+                           propensity=plan.propensity)
     event = record_vote(resources.store(), resources.bandits(), vote)
     st.session_state[key] = event
     st.toast("Vote saved; the bandit has learned from it." if event else
@@ -113,8 +114,8 @@ def live_column(round_: Round, index: int, blind: bool, session_id: str) -> None
         return
     final = next((s.response_id for s in reversed(result.steps)
                   if s.model == result.model and s.response_id), round_.round_id)
-    vote = Vote(session_id, "playground", result.model or "unknown", round_.prompt,
-                float(choice), final, plan.router, 1.0)
+    vote = Vote.playground(session_id, model=result.model or "unknown", prompt=round_.prompt,
+                           reward=choice, response_id=final, router=plan.router)
     st.session_state[key] = record_vote(resources.store(), resources.bandits(), vote)
     st.toast("Vote saved; the bandit has learned from it.", icon=":material/thumb_up:")
     st.rerun(scope="fragment")

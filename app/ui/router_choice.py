@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import resources
-from app.feedback import BANDIT_KINDS
-from app.live.registry import LIVE_ROUTERS
+from app import catalog, resources
 from app.routing import RouterConfig, default_configs, saved_configs
 
 
 def available_routers(store) -> dict[str, RouterConfig]:
     """Live bandits first, then saved routers, then the registry's defaults."""
     options = dict(resources.bandits().configs())
-    options |= {c.name: c for c in saved_configs(store) if c.kind not in BANDIT_KINDS}
+    options |= {c.name: c for c in saved_configs(store) if not catalog.is_online(c.kind)}
     options |= {c.name: c for c in default_configs()
-                if c.name not in options and c.kind not in BANDIT_KINDS}
-    options |= {kind: RouterConfig(kind, kind, {}) for kind in LIVE_ROUTERS
+                if c.name not in options and not catalog.is_online(c.kind)}
+    options |= {kind: RouterConfig(kind, kind, {}) for kind in catalog.kinds(catalog.LIVE)
                 if kind not in options}
     return options
 
 
 def load_router(config: RouterConfig, dataset, arms: list[str] | None = None):
     """A bandit's live state (knowing `arms`), or a router trained on the sidebar dataset."""
-    if config.kind in BANDIT_KINDS:
+    if catalog.is_online(config.kind):
         return resources.bandits().with_arms(config.name, arms or [])
     if dataset is None:
         st.error("Import a dataset first: routers learn from a log.")

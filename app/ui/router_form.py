@@ -6,29 +6,20 @@ import json
 
 import streamlit as st
 
-from app.live.registry import LIVE_ROUTERS, live_param_specs
-from routers import ROUTERS
+from app import catalog
 from routers.base import Param
-
-
-def router_class(kind: str):
-    return ROUTERS.get(kind) or LIVE_ROUTERS[kind]
-
-
-def describe(kind: str) -> str:
-    """The first paragraph of the router's docstring: what it does and which paper."""
-    doc = (router_class(kind).__doc__ or "").strip()
-    return " ".join(doc.split("\n\n")[0].split())
 
 
 def params_form(kind: str, models: list[str], key: str) -> dict | None:
     """Widgets for every parameter of `kind`; None when a JSON field does not parse."""
     values, ok = {}, True
-    specs = ROUTERS[kind].param_specs() if kind in ROUTERS else live_param_specs(kind)
+    entry = catalog.kind(kind)
+    specs = entry.param_specs()
     columns = st.columns(2) if len(specs) > 1 else [st.container()]
     for i, spec in enumerate(specs):
         with columns[i % len(columns)]:
-            value = _widget(spec, models, f"{key}_{kind}_{spec.name}")
+            picks_model = spec.name in entry.model_params and isinstance(spec.default, str)
+            value = _widget(spec, models, f"{key}_{kind}_{spec.name}", picks_model)
         if value is _INVALID:
             ok = False
         else:
@@ -39,10 +30,9 @@ def params_form(kind: str, models: list[str], key: str) -> dict | None:
 _INVALID = object()
 
 
-def _widget(spec: Param, models: list[str], key: str):
+def _widget(spec: Param, models: list[str], key: str, picks_model: bool):
     label, help_text = spec.name.replace("_", " "), spec.help or None
-    if spec.name in ("model", "default_model", "probe", "strong", "judge", "router_model",
-                     "proposer", "refiner") and isinstance(spec.default, str):
+    if picks_model:
         options = list(dict.fromkeys([*models, *pool_names()])) or [""]
         index = options.index(spec.default) if spec.default in options else 0
         return st.selectbox(label, options, index=index, key=key, help=help_text)

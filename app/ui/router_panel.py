@@ -37,16 +37,13 @@ def try_router(config: RouterConfig, dataset) -> None:
 
 
 def inspect(router) -> None:
-    """Learned parameters worth seeing: IRT abilities, bandit counts, cluster sizes."""
-    if hasattr(router, "abilities_"):
-        st.markdown("**Model abilities (IRT θ)**")
-        st.bar_chart(pd.Series(router.abilities_, name="ability"))
-    if hasattr(router, "n_"):
-        st.markdown("**Observations per arm**")
-        st.bar_chart(pd.Series(router.n_, name="observations"))
-    if hasattr(router, "labels_"):
-        sizes = np.bincount(router.labels_)
-        st.caption(f"{len(sizes)} clusters, {sizes.min()}-{sizes.max()} training queries each.")
+    """What the router says it learned (IRT abilities, bandit counts, cluster sizes, ...)."""
+    for item in router.learned():
+        if item.values is None:
+            st.caption(item.note)
+            continue
+        st.markdown(f"**{item.title}**")
+        st.bar_chart(pd.Series(item.values, name=item.label))
 
 
 def saved_list(store) -> None:
