@@ -38,7 +38,7 @@ run: setup
 # Regenerate the built-in demo log and its self-consistency probes (about an hour on 2
 # cores; resumable: run it again after an interruption).
 demo: setup
-	$(BIN)/python -m app.demo.prompts
+	$(BIN)/python -m app.data.demo.prompts
 	ROUTELAB_DB=data/demo/build.duckdb $(BIN)/routelab collect --prompts data/demo/prompts.jsonl \
 	  --models smollm2,smollm2-fewshot,gemma3,gemma3-vote3 --name demo --kind demo \
 	  --concurrency 2 --export data/demo/demo_log.jsonl

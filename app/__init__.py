@@ -1,1 +1,1 @@
-"""routelab services and UI glue (see DESIGN: pages -> app -> routers)."""
+"""routelab: services in layered packages, and the UI glue (see docs/architecture.md)."""

@@ -7,10 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from app import settings, summary
-from app.collect import CollectProblem
-from app.db import DatabaseLocked, open_store
-from app.importers import (
+from app import settings
+from app.data.collect import CollectProblem
+from app.data.importers import (
     FORMATS,
     ImportProblem,
     LongMapping,
@@ -19,7 +18,9 @@ from app.importers import (
     remove_dataset,
     routerbench,
 )
-from app.pool import PoolError
+from app.models.pool import PoolError
+from app.store import summary
+from app.store.db import DatabaseLocked, open_store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,10 +183,10 @@ def _datasets(args) -> int:
 
 
 def _collect(args) -> int:
-    from app import local_server
-    from app.collect import collect
-    from app.demo.log import export_log
-    from app.pool import load_pool
+    from app.data.collect import collect
+    from app.data.demo.log import export_log
+    from app.models import local_server
+    from app.models.pool import load_pool
 
     pool = load_pool()
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -213,8 +214,8 @@ def _collect(args) -> int:
 
 
 def _embed(args) -> int:
-    from app import maps
-    from app.embeddings import default_encoder, embed_dataset
+    from app.embed import maps
+    from app.embed.embeddings import default_encoder, embed_dataset
 
     store = _store(args)
     found = store.rows("SELECT dataset_id, content_hash FROM datasets WHERE name = ?",
@@ -261,8 +262,8 @@ class _ParamAction(argparse.Action):
 
 
 def _evaluate(args) -> int:
-    from app.comparison import compare, summary
-    from app.routing import RouterConfig, RouterProblem, default_configs
+    from app.routing.comparison import compare, summary
+    from app.routing.configs import RouterConfig, RouterProblem, default_configs
 
     if args.routers:
         configs, seen = [], {}
@@ -311,15 +312,15 @@ def _evaluate(args) -> int:
 
 
 def _export(args) -> int:
-    from app.demo.log import export_log
+    from app.data.demo.log import export_log
 
     print(f"Exported {export_log(_store(args), args.name, args.out):,} rows to {args.out}")
     return 0
 
 
 def _models(args) -> int:
-    from app import llm, secrets
-    from app.pool import load_pool
+    from app.models import llm, secrets
+    from app.models.pool import load_pool
 
     for name, spec in load_pool().items():
         key = secrets.where(spec.key_env())
@@ -353,8 +354,8 @@ def _serve(args) -> int:
     import signal
     import subprocess
 
-    from app import local_server
-    from app.process_guard import die_with_parent, guarded, stop
+    from app.models import local_server
+    from app.models.process_guard import die_with_parent, guarded, stop
 
     die_with_parent()  # e.g. `make run` stopped by a service manager: we stop as well
     for sig in (signal.SIGTERM, signal.SIGHUP):

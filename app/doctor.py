@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from app import local_server, secrets, settings
+from app import settings
+from app.models import local_server, secrets
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 PROBE_TIMEOUT_S = 180.0
@@ -98,7 +99,7 @@ def llama_build() -> Finding:
 def database(store=None, path: Path | None = None) -> Finding:
     """Writable, not locked by another process, schema up to date. `store`: an open one;
     else the file at `path` (default: the configured database) is opened."""
-    from app.db import DatabaseLocked, migration_versions, open_store
+    from app.store.db import DatabaseLocked, migration_versions, open_store
 
     path = store.path if store is not None else Path(path or settings.db_path())
     try:
@@ -136,7 +137,7 @@ def local_server_status() -> Finding:
 
 def keys(pool: dict | None = None) -> Finding:
     """Which cloud models have their key. Names where a key is missing; never a value."""
-    from app.pool import PoolError, load_pool
+    from app.models.pool import PoolError, load_pool
 
     try:
         pool = pool if pool is not None else load_pool()
@@ -166,7 +167,7 @@ def chromium() -> Finding:
 
 def encoder() -> Finding:
     """The default encoder loads from its package with the network off, and encodes."""
-    from app.embeddings import DEFAULT_ENCODER, get_encoder
+    from app.embed.embeddings import DEFAULT_ENCODER, get_encoder
 
     started = time.perf_counter()
     try:
@@ -188,7 +189,7 @@ def local_models() -> list[Finding]:
     except Exception as exc:  # a model package missing or its file not assembled
         return [Finding("local models", FAIL, f"model files unavailable: {exc}",
                         "make clean setup")]
-    return [probe(alias, [sys.executable, "-m", "app.llama_probe", str(path)])
+    return [probe(alias, [sys.executable, "-m", "app.models.llama_probe", str(path)])
             for alias, path in files.items()]
 
 

@@ -15,9 +15,11 @@ st.set_page_config(page_title="routelab", page_icon=":material/alt_route:", layo
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
-from app import resources  # noqa: E402  (after set_page_config, which must come first)
-from app.db import DatabaseLocked  # noqa: E402
-from app.ui import sidebar  # noqa: E402
+from app.store.db import DatabaseLocked  # noqa: E402
+from app.ui import (
+    resources,  # noqa: E402  (after set_page_config, which must come first)
+    sidebar,  # noqa: E402
+)
 
 try:
     store = resources.store()

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.shots import EXAMPLE_BANK
+from app.models.shots import EXAMPLE_BANK
 from bench.report import ROOT, Figure
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -33,8 +33,8 @@ def _prompts(folder: Path) -> Path:
 
 
 def _collect_seconds(path: Path, concurrency: int) -> float:
-    from app.collect import collect
-    from app.db import open_store
+    from app.data.collect import collect
+    from app.store.db import open_store
 
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "bench.duckdb")
@@ -50,9 +50,9 @@ def _bare_seconds(path: Path) -> float:
     """The same calls through litellm.completion in a plain loop, nothing recorded."""
     import litellm
 
-    from app.collect import load_prompts
-    from app.llm import build_prompt
-    from app.pool import load_pool
+    from app.data.collect import load_prompts
+    from app.models.llm import build_prompt
+    from app.models.pool import load_pool
 
     spec = load_pool()[MODEL]
     items, examples = load_prompts(path)
@@ -65,7 +65,7 @@ def _bare_seconds(path: Path) -> float:
 
 
 def run() -> list[Figure]:
-    from app import local_server
+    from app.models import local_server
 
     server = local_server.start()
     try:

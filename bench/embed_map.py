@@ -47,8 +47,8 @@ def _texts() -> list[str]:
 
 
 def throughput() -> list[Figure]:
-    from app.db import open_store
-    from app.embeddings import MiniLM, embed_texts
+    from app.embed.embeddings import MiniLM, embed_texts
+    from app.store.db import open_store
 
     texts = _texts()
     encoder = MiniLM()
@@ -97,11 +97,11 @@ def _warm_map(db: Path) -> float:
     code = """
 import sys, time
 started = time.perf_counter()
-from app.db import open_store
-from app import maps
-from app.outcomes import outcome_matrix
-from app.embeddings import DEFAULT_ENCODER
-from app.ui.map_figure import map_figure
+from app.store.db import open_store
+from app.embed import maps
+from app.store.outcomes import outcome_matrix
+from app.embed.embeddings import DEFAULT_ENCODER
+from app.present.map_figure import map_figure
 store = open_store(sys.argv[1])
 dataset_id, version = store.rows("SELECT dataset_id, content_hash FROM datasets")[0]
 ids, coords = maps.cached_projection(store, dataset_id, version, DEFAULT_ENCODER, maps.MapParams())
@@ -117,7 +117,7 @@ print(time.perf_counter() - started)
 
 
 def umap_times() -> list[Figure]:
-    from app.maps import MapParams, fit_umap
+    from app.embed.maps import MapParams, fit_umap
 
     rng = np.random.default_rng(0)
     base = rng.normal(size=(2_000, 384)).astype(np.float32)

@@ -20,9 +20,9 @@ N_TEXTS, N_VOTES = 200, 1000
 
 
 def run() -> list[Figure]:
-    from app.db import open_store
-    from app.embeddings import default_encoder, embed_texts
-    from app.feedback import BanditBook, Vote, record_vote
+    from app.embed.embeddings import default_encoder, embed_texts
+    from app.routing.feedback import BanditBook, Vote, record_vote
+    from app.store.db import open_store
     from routers import Queries
 
     texts = [f"Routing benchmark question number {i}: what is {i} plus {i}?"

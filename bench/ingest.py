@@ -47,8 +47,8 @@ def build_file(target: int = TARGET_OUTCOMES) -> tuple[Path, int]:
 
 
 def time_routelab(path: Path) -> tuple[float, int]:
-    from app.db import open_store
-    from app.importers import import_path
+    from app.data.importers import import_path
+    from app.store.db import open_store
 
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "bench.duckdb")

@@ -31,9 +31,10 @@ def sample() -> list[dict]:
 
 
 def run() -> list[Figure]:
-    from app import catalog, llm, local_server
-    from app.pool import load_pool
-    from app.verifiers import verify
+    from app.models import llm, local_server
+    from app.models.pool import load_pool
+    from app.models.verifiers import verify
+    from app.routing import catalog
 
     pool = load_pool()
     server = local_server.start()

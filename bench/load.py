@@ -14,7 +14,7 @@ SESSIONS, SECONDS = 20, 120
 
 def run() -> list[Figure]:
     sys.path.insert(0, str(ROOT))
-    from app.db import open_store
+    from app.store.db import open_store
     from tests.load import run_load
     from tests.serve import chromium_available, streamlit_server
 

@@ -77,7 +77,7 @@ def native_python() -> Path:
 
 
 def run() -> list[Figure]:
-    from app import local_server
+    from app.models import local_server
 
     figures = []
     native = native_python()

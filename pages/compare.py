@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from app import resources
-from app.routing import default_configs, saved_configs
+from app.routing.configs import default_configs, saved_configs
+from app.ui import resources
 from app.ui.compare_view import run, show
 from app.ui.sidebar import current
 

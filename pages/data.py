@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from app import resources
-from app.importers import remove_dataset
+from app.data.importers import remove_dataset
+from app.present.text import plain
+from app.ui import resources
 from app.ui.dataset_view import dataset_view
 from app.ui.import_form import import_form, import_result
 from app.ui.sidebar import current
-from app.ui.text import plain
 
 st.title("Data")
 store = resources.store()

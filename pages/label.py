@@ -4,10 +4,10 @@ import uuid
 
 import streamlit as st
 
-from app import resources
+from app.present.text import plain
+from app.ui import resources
 from app.ui.label_view import answers, finish, queue, undo, vote
 from app.ui.sidebar import current
-from app.ui.text import plain
 
 st.title("Label")
 session_id = st.session_state.setdefault("session_id", uuid.uuid4().hex)

@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from app import catalog, resources
-from app.feedback import reset
-from app.learning import history, off_policy, reward_model
-from app.routing import RouterConfig, saved_configs
+from app.present.text import plain
+from app.routing import catalog
+from app.routing.configs import RouterConfig, saved_configs
+from app.routing.feedback import reset
+from app.routing.learning import history, off_policy, reward_model
+from app.ui import resources
 from app.ui.learning_view import posterior_chart, reward_chart, what_if
 from app.ui.router_choice import load_router
 from app.ui.sidebar import current
-from app.ui.text import plain
 
 st.title("Learning")
 store, book = resources.store(), resources.bandits()

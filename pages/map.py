@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from app import maps, resources
-from app.routing import default_configs, saved_configs
-from app.ui.map_figure import map_figure
+from app.embed import maps
+from app.present.map_figure import map_figure
+from app.present.text import plain
+from app.routing.configs import default_configs, saved_configs
+from app.ui import resources
 from app.ui.map_view import controls, hover_texts, point_colours, selection_details
 from app.ui.place_query import place_query
 from app.ui.sidebar import current
-from app.ui.text import plain
 
 st.title("Map")
 store = resources.store()

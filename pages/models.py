@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from app import resources
-from app.pool import PoolError, load_pool, pool_path
+from app.models.pool import PoolError, load_pool, pool_path
+from app.ui import resources
 from app.ui.collect_form import collect_form
 from app.ui.doctor_view import doctor_panel
 from app.ui.pool_view import local_server_panel, pool_editor, pool_table

@@ -5,10 +5,12 @@ import uuid
 
 import streamlit as st
 
-from app import catalog, resources, secrets
-from app.demo.log import demo_prompts
-from app.playground import live_plan, plan, start_round
-from app.pool import PoolError, load_pool
+from app.data.demo.log import demo_prompts
+from app.models import secrets
+from app.models.pool import PoolError, load_pool
+from app.routing import catalog
+from app.routing.playground import live_plan, plan, start_round
+from app.ui import resources
 from app.ui.playground_view import columns
 from app.ui.router_choice import available_routers, load_router
 from app.ui.sidebar import current

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from app import catalog, resources
-from app.embeddings import ENCODERS, default_encoder
-from app.routing import RouterConfig
+from app.embed.embeddings import ENCODERS, default_encoder
+from app.routing import catalog
+from app.routing.configs import RouterConfig
+from app.ui import resources
 from app.ui.router_form import params_form
 from app.ui.router_panel import save, saved_list, try_router
 from app.ui.sidebar import current

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app import settings
-from app.db import Store, open_store
+from app.store.db import Store, open_store
 
 REPO = settings.REPO_ROOT
 SHARED = Path(os.environ.get("ROUTELAB_SHARED_DATA", settings.SHARED_DATA))
@@ -59,7 +59,7 @@ def local_server_process():
         import llama_cpp  # noqa: F401
     except ImportError:
         pytest.skip("llama-cpp-python is not installed (pip install -e '.[dev]')")
-    from app import local_server
+    from app.models import local_server
     from tests.serve import free_port
 
     previous = os.environ.get("ROUTELAB_LLAMA_PORT")
@@ -82,5 +82,5 @@ def local_models(local_server_process):
 
 @pytest.fixture
 def pool():
-    from app.pool import load_pool
+    from app.models.pool import load_pool
     return load_pool(REPO / "models.toml")

@@ -80,8 +80,8 @@ def test_off_policy_estimates_on_a_log_with_a_known_answer():
 def test_a_bandit_learns_to_beat_the_best_single_model_on_the_demo_log():
     import json
 
-    from app.demo.log import DEMO_LOG
-    from app.embeddings import HashingNgrams
+    from app.data.demo.log import DEMO_LOG
+    from app.embed.embeddings import HashingNgrams
 
     rows = [json.loads(line) for line in DEMO_LOG.open()]
     prompts = list(dict.fromkeys(r["prompt"] for r in rows))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.db import open_store
-from app.feedback import DEFAULT_BANDIT, replay
+from app.routing.feedback import DEFAULT_BANDIT, replay
+from app.store.db import open_store
 from tests.serve import ARTIFACTS, streamlit_server, wait_for_app
 from tests.test_browser_data import browser  # noqa: F401  (the shared Chromium fixture)
 

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import catalog
-from app.comparison import compare
-from app.db import open_store
-from app.importers import import_path
-from app.playground import plan
-from app.pool import make_spec
-from app.routing import RouterConfig, default_configs, fit_router, load_for_routing
+from app.data.importers import import_path
+from app.models.pool import make_spec
+from app.routing import catalog
+from app.routing.comparison import compare
+from app.routing.configs import RouterConfig, default_configs, fit_router, load_for_routing
+from app.routing.playground import plan
+from app.store.db import open_store
 from routers import Queries, Router
 from routers.base import Learned, Outcomes
 from tests.conftest import REPO
@@ -106,7 +106,7 @@ def test_a_new_kind_is_built_and_shown_on_the_routers_page(tiny, toy_store, monk
     for key, value in {"ROUTELAB_DB": str(toy_store.path), "ROUTELAB_DEMO": "0",
                        "ROUTELAB_ENCODER": FAST}.items():
         monkeypatch.setenv(key, value)
-    from app import resources
+    from app.ui import resources
     resources.store.clear()
     page = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
     page.run()

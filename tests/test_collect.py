@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from app import llm
-from app.collect import CollectProblem, collect, load_prompts
-from app.pool import ModelSpec
+from app.data.collect import CollectProblem, collect, load_prompts
+from app.models import llm
+from app.models.pool import ModelSpec
 from tests.conftest import REPO
 
 PROMPTS = [
@@ -141,7 +141,7 @@ def test_sigkill_mid_collect_then_resume_with_real_models(tmp_path, local_models
                           timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 already there" in done.stdout or "already there" in done.stdout
-    from app.db import open_store
+    from app.store.db import open_store
     store = open_store(db)
     assert store.rows("SELECT count(*), count(DISTINCT (query_id, model)) FROM outcomes")[0] == (
         8, 8)

@@ -10,9 +10,15 @@ import sys
 import numpy as np
 import pytest
 
-from app.comparison import compare, summary
-from app.importers import import_path
-from app.routing import RouterConfig, load_for_routing, save_config, saved_configs, split_rows
+from app.data.importers import import_path
+from app.routing.comparison import compare, summary
+from app.routing.configs import (
+    RouterConfig,
+    load_for_routing,
+    save_config,
+    saved_configs,
+    split_rows,
+)
 from tests.conftest import REPO, write
 
 FAST = "hashing-ngrams-512"  # a real, fast encoder: these tests are about the pipeline

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.db import open_store
-from app.importers import import_path
-from app.ui.text import plain
+from app.data.importers import import_path
+from app.present.text import plain
+from app.store.db import open_store
 from tests.conftest import REPO, write
 
 MAIN = str(REPO / "app" / "main.py")
@@ -17,7 +17,7 @@ MAIN = str(REPO / "app" / "main.py")
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("ROUTELAB_DB", str(tmp_path / "page.duckdb"))
     monkeypatch.setenv("ROUTELAB_DEMO", "0")
-    from app import resources
+    from app.ui import resources
     resources.store.clear()
     resources.ensure_demo.clear()
     yield AppTest.from_file(MAIN, default_timeout=60)
@@ -76,7 +76,7 @@ def test_switching_datasets_and_real_data(app, tmp_path, routerbench_dir):
 
 
 def test_first_visit_shows_the_built_in_demo(app, monkeypatch):
-    from app.demo.log import DEMO_LOG
+    from app.data.demo.log import DEMO_LOG
     if not DEMO_LOG.exists():
         pytest.fail(f"the built-in demo log {DEMO_LOG} is missing from the repository")
     monkeypatch.setenv("ROUTELAB_DEMO", "1")

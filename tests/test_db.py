@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app.db import DatabaseLocked, open_store
+from app.store.db import DatabaseLocked, open_store
 
 
 def test_migrations_apply_once(tmp_path):

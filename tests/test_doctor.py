@@ -12,7 +12,7 @@ import pytest
 
 from app import doctor, settings
 from app.cli import main
-from app.pool import load_pool
+from app.models.pool import load_pool
 from tests.conftest import REPO
 
 KEY = "sk-routelab-doctor-test-0123456789"
@@ -32,7 +32,7 @@ def test_quick_checks_pass_on_a_fresh_database(tmp_path, monkeypatch, capsys):
 def test_a_locked_database_fails_with_the_holder_and_the_fix(tmp_path, monkeypatch):
     db = tmp_path / "held.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from app.db import open_store; held = open_store(sys.argv[1]); "
+        "import sys, time; from app.store.db import open_store; held = open_store(sys.argv[1]); "
         "print('holding', flush=True); time.sleep(120)"), str(db)], cwd=REPO,
         stdout=subprocess.PIPE, text=True)
     try:
@@ -58,7 +58,7 @@ def test_a_missing_key_names_the_variable_never_a_value(monkeypatch, tmp_path):
     pool = load_pool(REPO / "models.toml")
     cloud = {name for name, spec in pool.items() if spec.key_env() and not spec.api_base}
     assert cloud, "the committed pool has cloud models"
-    monkeypatch.setattr("app.secrets.secrets_path", lambda: tmp_path / "none.toml")
+    monkeypatch.setattr("app.models.secrets.secrets_path", lambda: tmp_path / "none.toml")
     for name in cloud:
         monkeypatch.delenv(pool[name].key_env(), raising=False)
     missing = doctor.keys(pool)
@@ -92,7 +92,7 @@ def test_a_model_file_that_is_not_gguf_fails_its_real_probe(tmp_path):
     pytest.importorskip("llama_cpp")
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"not a model" * 100)
-    finding = doctor.probe("broken", [sys.executable, "-m", "app.llama_probe", str(broken)])
+    finding = doctor.probe("broken", [sys.executable, "-m", "app.models.llama_probe", str(broken)])
     assert finding.status == doctor.FAIL and "the probe failed (exit" in finding.verdict
 
 
@@ -108,7 +108,7 @@ def test_the_llama_build_is_the_portable_one_make_setup_records():
 def test_the_cli_prints_one_line_per_check_and_fails_on_a_failure(tmp_path, capsys):
     db = tmp_path / "held.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from app.db import open_store; held = open_store(sys.argv[1]); "
+        "import sys, time; from app.store.db import open_store; held = open_store(sys.argv[1]); "
         "print('holding', flush=True); time.sleep(120)"), str(db)], cwd=REPO,
         stdout=subprocess.PIPE, text=True)
     try:

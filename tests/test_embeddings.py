@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.embeddings import DEFAULT_ENCODER, embed_dataset, embed_texts, get_encoder
-from app.importers import import_path
-from app.summary import dataset_id
+from app.data.importers import import_path
+from app.embed.embeddings import DEFAULT_ENCODER, embed_dataset, embed_texts, get_encoder
+from app.store.summary import dataset_id
 from tests.conftest import write
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from app.db import open_store
-from app.feedback import DEFAULT_BANDIT, replay
+from app.routing.feedback import DEFAULT_BANDIT, replay
+from app.store.db import open_store
 from tests.serve import streamlit_process, streamlit_server, wait_for_app
 from tests.test_browser_data import browser  # noqa: F401  (the shared Chromium fixture)
 
@@ -98,7 +98,7 @@ def test_sigkill_mid_vote_burst_loses_and_duplicates_nothing(browser, tmp_path):
 
 
 def test_model_server_dies_mid_stream_and_comes_back(browser, tmp_path, monkeypatch):  # noqa: F811
-    from app import local_server
+    from app.models import local_server
     from tests.serve import free_port
 
     port = free_port()

@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from app.feedback import (
+from app.routing.feedback import (
     DEFAULT_BANDIT,
     BanditBook,
     Vote,

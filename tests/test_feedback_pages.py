@@ -15,7 +15,7 @@ def app(tmp_path, monkeypatch):
     for key, value in {"ROUTELAB_DB": str(tmp_path / "fb.duckdb"), "ROUTELAB_DEMO": "1",
                        "ROUTELAB_ENCODER": "hashing-ngrams-512"}.items():
         monkeypatch.setenv(key, value)
-    from app import resources
+    from app.ui import resources
     resources.store.clear()
     resources.ensure_demo.clear()
     resources.bandits.clear()
@@ -34,7 +34,7 @@ def test_label_pick_the_better_of_two_then_undo(app):
     assert len(better) == 2
     better[0].click().run()
     assert not app.exception
-    from app import resources
+    from app.ui import resources
     rows = resources.store().rows("SELECT reward, source, propensity FROM feedback "
                                   "ORDER BY event_id")
     assert sorted(r[0] for r in rows) == [0.0, 1.0] and {r[1] for r in rows} == {"label"}
@@ -45,8 +45,8 @@ def test_label_pick_the_better_of_two_then_undo(app):
 
 
 def test_learning_page_shows_the_bandit_and_off_policy_table(app):
-    from app import resources
-    from app.feedback import Vote, record_vote
+    from app.routing.feedback import Vote, record_vote
+    from app.ui import resources
     for i in range(12):
         record_vote(resources.store(), resources.bandits(), Vote(
             "s", "playground", ["gemma3", "smollm2"][i % 2], f"What is {i} plus 1?",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app import maps
-from app.db import open_store
-from app.embeddings import default_encoder
-from app.importers import import_path
+from app.data.importers import import_path
+from app.embed import maps
+from app.embed.embeddings import default_encoder
+from app.store.db import open_store
 from tests.hostile import HOSTILE_NAME, write_log
 from tests.serve import ARTIFACTS, streamlit_server, wait_for_app
 from tests.test_browser_data import browser  # noqa: F401  (the shared Chromium fixture)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.importers import ImportProblem, LongMapping, import_path
+from app.data.importers import ImportProblem, LongMapping, import_path
 from tests.conftest import snapshot, write
 
 GOOD = "prompt,model,score,cost\nWhat is 2+2?,a,1,0.001\nWhat is 2+2?,b,0,0.0001\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from app.importers import LongMapping, WideMapping, import_path
-from app.importers.mapping import guess_long, guess_wide
+from app.data.importers import LongMapping, WideMapping, import_path
+from app.data.importers.mapping import guess_long, guess_wide
 from tests.conftest import write
 
 LONG = pd.DataFrame({

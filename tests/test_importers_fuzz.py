@@ -10,8 +10,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.db import open_store
-from app.importers import ImportProblem, import_path
+from app.data.importers import ImportProblem, import_path
+from app.store.db import open_store
 from tests.conftest import snapshot
 
 _LONG = pd.DataFrame({"prompt": ["What is 2+2?", "Say \"hi\", please", "Ünïcode ✓"] * 2,

@@ -9,8 +9,8 @@ from collections import defaultdict
 
 import pytest
 
-from app import summary
-from app.importers import import_path
+from app.data.importers import import_path
+from app.store import summary
 
 csv.field_size_limit(1 << 30)
 

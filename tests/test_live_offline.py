@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.comparison import compare
-from app.demo.log import ensure_demo
-from app.live.offline import THRESHOLDS, consistency_curve
-from app.routing import RouterConfig, load_for_routing
+from app.data.demo.log import ensure_demo
+from app.routing.comparison import compare
+from app.routing.configs import RouterConfig, load_for_routing
+from app.routing.live.offline import THRESHOLDS, consistency_curve
 
 pytestmark = pytest.mark.slow
 FAST = "hashing-ngrams-512"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.live.cascade import LiveCascade
-from app.live.consistency import SelfConsistencyRouter, majority, spread
-from app.live.llm_router import LLMAsRouter, parse_decision
-from app.live.refine import MultiCandidateRefine, parse_proposal
-from app.pool import ModelSpec
+from app.models.pool import ModelSpec
+from app.routing.live.cascade import LiveCascade
+from app.routing.live.consistency import SelfConsistencyRouter, majority, spread
+from app.routing.live.llm_router import LLMAsRouter, parse_decision
+from app.routing.live.refine import MultiCandidateRefine, parse_proposal
 
 pytestmark = pytest.mark.slow
 QUESTION = "What is the capital of France? Answer with just the city name."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import llm
-from app.pool import ModelSpec
+from app.models import llm
+from app.models.pool import ModelSpec
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def test_unreachable_server_is_reported_not_raised(pool):
 
 def test_missing_key_is_reported_without_calling(pool, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.setattr("app.secrets.secrets_path", lambda: pool and __import__("pathlib").Path(
-        "/nonexistent/secrets.toml"))
+    monkeypatch.setattr("app.models.secrets.secrets_path",
+                        lambda: __import__("pathlib").Path("/nonexistent/secrets.toml"))
     call = llm.complete(pool["gpt-4o-mini"], "hi")
     assert call.error.kind == "no_key" and "OPENAI_API_KEY" in call.error.message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.db import open_store
+from app.store.db import open_store
 from tests.load import run_load
 from tests.serve import chromium_available, streamlit_server
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from app import doctor, llm, local_server
-from app.pool import ModelSpec
+from app import doctor
+from app.models import llm, local_server
+from app.models.pool import ModelSpec
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -30,7 +31,7 @@ def test_each_local_model_generates_a_token_in_a_subprocess(local_server_process
     for one, from another process, and check the server is still alive afterwards."""
     process, port = local_server_process
     for name in ("smollm2", "gemma3"):
-        code = ("import sys; from app import llm; from app.pool import load_pool; "
+        code = ("import sys; from app.models import llm; from app.models.pool import load_pool; "
                 f"spec = load_pool()[{name!r}]; "
                 "call = llm.complete(spec, 'Hello', retries=0); "
                 "print(call.error.message if call.error else repr(call.text)); "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.db import open_store
-from app.importers import import_path
+from app.data.importers import import_path
+from app.store.db import open_store
 from tests.conftest import REPO, write
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,7 @@ def app(tmp_path, monkeypatch):
     store.close()
     monkeypatch.setenv("ROUTELAB_DB", str(db))
     monkeypatch.setenv("ROUTELAB_DEMO", "0")
-    from app import resources
+    from app.ui import resources
     resources.store.clear()
     yield AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=240)
     resources.store.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.maps import Objective, decide, oracle_pick, win_regions
+from app.embed.maps import Objective, decide, oracle_pick, win_regions
 
 
 def _two_clusters(seed: int = 0):

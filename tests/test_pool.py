@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.pool import PoolError, load_pool, make_spec, save_pool
+from app.models.pool import PoolError, load_pool, make_spec, save_pool
 from tests.conftest import REPO
 
 

@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 PARENT = """
 import subprocess, sys, time
-from app.process_guard import guarded
+from app.models.process_guard import guarded
 child = subprocess.Popen(guarded(["sleep", "300"]))
 print(child.pid, flush=True)
 time.sleep(300)
@@ -51,6 +51,6 @@ def test_a_guarded_child_dies_with_a_sigkilled_parent():
 
 
 def test_the_guard_does_not_start_a_child_for_a_dead_parent():
-    done = subprocess.run([sys.executable, "-m", "app.process_guard", "1", "--", "true"],
+    done = subprocess.run([sys.executable, "-m", "app.models.process_guard", "1", "--", "true"],
                           cwd=REPO, capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and "parent 1 is gone" in done.stderr

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.db import open_store
-from app.importers import import_path
-from app.routing import saved_configs
+from app.data.importers import import_path
+from app.routing.configs import saved_configs
+from app.store.db import open_store
 from tests.conftest import REPO, write
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def app(tmp_path, monkeypatch):
     for key, value in {"ROUTELAB_DB": str(db), "ROUTELAB_DEMO": "0",
                        "ROUTELAB_ENCODER": "hashing-ngrams-512"}.items():
         monkeypatch.setenv(key, value)
-    from app import resources
+    from app.ui import resources
     resources.store.clear()
     test = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
     test.run()
@@ -51,7 +51,7 @@ def test_build_train_and_save_a_router(app):
     assert float(metrics["Test quality (quality-first)"]) >= 0.9
     app.button[1].click().run()   # Save
     assert any("Saved router 'knn\\-5'" in s.value for s in app.success)
-    from app import resources
+    from app.ui import resources
     [saved] = saved_configs(resources.store())
     assert (saved.name, saved.kind, saved.params, saved.dataset) == ("knn-5", "knn", {
         "k": 5, "weighted": True}, "toy")

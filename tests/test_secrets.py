@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import llm, secrets
-from app.collect import collect
+from app.data.collect import collect
+from app.models import llm, secrets
 from tests.conftest import REPO
 
 DUMMY = "sk-routelab-DUMMY-9f8e7d6c5b4a39281706"
@@ -43,7 +43,7 @@ def test_calls_with_a_dummy_key_leave_no_trace(dummy_key, store, tmp_path, pool)
 def test_models_page_never_shows_the_key(dummy_key, tmp_path, monkeypatch):
     monkeypatch.setenv("ROUTELAB_DB", str(tmp_path / "page.duckdb"))
     monkeypatch.setenv("ROUTELAB_DEMO", "0")
-    from app import resources
+    from app.ui import resources
     resources.store.clear()
     app = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=60)
     app.run()

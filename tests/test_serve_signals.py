@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app import local_server
+from app.models import local_server
 from tests.conftest import REPO
 from tests.serve import free_port
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from app import llm
-from app.pool import ModelSpec
-from app.shots import EXAMPLE_BANK, nearest_examples
+from app.models import llm
+from app.models.pool import ModelSpec
+from app.models.shots import EXAMPLE_BANK, nearest_examples
 
 
 def _spec(kind: str, style: str) -> ModelSpec:

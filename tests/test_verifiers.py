@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.code_runner import extract_code, run_tests
-from app.verifiers import verify
+from app.models.code_runner import extract_code, run_tests
+from app.models.verifiers import verify
 
 # (response as a local model wrote it, verifier, expected score)
 REAL_OUTPUTS = [

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import local_server, state
-from app.collect import CollectProblem, collect
-from app.db import Store
-from app.demo.log import DEMO_PROMPTS
-from app.pool import ModelSpec
+from app.data.collect import CollectProblem, collect
+from app.data.demo.log import DEMO_PROMPTS
+from app.models import local_server
+from app.models.pool import ModelSpec
+from app.store.db import Store
+from app.ui import state
 
 
 def collect_form(store: Store, pool: dict[str, ModelSpec]) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import resources
-from app.comparison import Comparison, compare, summary
-from app.figures import cost_quality, metrics_frame, slices_heatmap
-from app.report import render
-from app.routing import RouterConfig, RouterProblem
-from app.ui.text import plain
+from app.present.figures import cost_quality, metrics_frame, slices_heatmap
+from app.present.report import render
+from app.present.text import plain
+from app.routing.comparison import Comparison, compare, summary
+from app.routing.configs import RouterConfig, RouterProblem
+from app.ui import resources
 
 
 def run(dataset, configs: list[RouterConfig], pair, n_boot: int,

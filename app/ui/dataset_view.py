@@ -7,8 +7,9 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import resources, summary
-from app.ui.text import plain, svg
+from app.present.text import plain, svg
+from app.store import summary
+from app.ui import resources
 
 MODEL_COLUMNS = {
     "model": st.column_config.TextColumn("Model", width="medium"),

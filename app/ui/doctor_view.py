@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import doctor, state
-from app.db import Store
+from app import doctor
+from app.store.db import Store
+from app.ui import state
 
 MARKS = {doctor.OK: "ok", doctor.WARN: "warning", doctor.FAIL: "FAILED"}
 

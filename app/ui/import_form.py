@@ -8,11 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import settings, state
-from app.db import Store
-from app.importers import FORMATS, ImportProblem, default_name, import_path
+from app import settings
+from app.data.importers import FORMATS, ImportProblem, default_name, import_path
+from app.present.text import plain
+from app.store.db import Store
+from app.ui import state
 from app.ui.mapping_form import mapping_form
-from app.ui.text import plain
 
 UPLOAD_TYPES = ["csv", "tsv", "parquet", "pq", "jsonl", "ndjson", "json"]
 FORMAT_HELP = {

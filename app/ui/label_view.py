@@ -7,8 +7,8 @@ import zlib
 import numpy as np
 import streamlit as st
 
-from app import resources
-from app.feedback import Vote, record_vote, retract
+from app.routing.feedback import Vote, record_vote, retract
+from app.ui import resources
 
 
 def queue(dataset, session_id: str) -> list[int]:

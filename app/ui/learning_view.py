@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import resources
-from app.learning import History
+from app.routing.learning import History
+from app.ui import resources
 from routers.simulate import simulate
 
 
@@ -43,7 +43,7 @@ def what_if(config, dataset, steps: int) -> None:
     data = resources.routing_data(dataset["name"], dataset["content_hash"], None)
     complete = np.flatnonzero(~np.isnan(data.outcomes.reward).any(axis=1))
     outcomes = data.outcomes.subset(complete)
-    from app.routing import build_router
+    from app.routing.configs import build_router
 
     bandit = build_router(config).start()
     with st.spinner(f"Simulating {steps:,} votes on {dataset['name']} ..."):

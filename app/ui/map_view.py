@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.embeddings import ENCODERS, default_encoder
-from app.maps import Objective, oracle_pick
-from app.outcomes import OutcomeMatrix, query_details
-from app.ui.text import svg
+from app.embed.embeddings import ENCODERS, default_encoder
+from app.embed.maps import Objective, oracle_pick
+from app.present.text import svg
+from app.store.outcomes import OutcomeMatrix, query_details
 
 COLOUR_BY = ("oracle-best model", "task", "one model's score", "a router's regret")
 ROUTER_CHOICE = "a saved router's choice"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.db import Store
-from app.importers import ImportProblem, LongMapping, WideMapping, peek_columns
-from app.importers.mapping import guess_long, guess_wide, latency_unit_of
-from app.ui.text import plain
+from app.data.importers import ImportProblem, LongMapping, WideMapping, peek_columns
+from app.data.importers.mapping import guess_long, guess_wide, latency_unit_of
+from app.present.text import plain
+from app.store.db import Store
 
 OPTIONAL_LONG = ("id", "cost", "latency", "tokens_in", "tokens_out", "response", "task",
                  "split", "reference", "verifier")

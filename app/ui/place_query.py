@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import resources
-from app.embeddings import embed_dataset, get_encoder
-from app.maps import MapParams, oracle_pick
-from app.outcomes import OutcomeMatrix
+from app.embed.embeddings import embed_dataset, get_encoder
+from app.embed.maps import MapParams, oracle_pick
+from app.store.outcomes import OutcomeMatrix
+from app.ui import resources
 
 
 def place_query(dataset, encoder_name: str, params: MapParams, matrix: OutcomeMatrix

@@ -7,10 +7,10 @@ import time
 import pandas as pd
 import streamlit as st
 
-from app import resources
-from app.feedback import Vote, record_vote
-from app.playground import Plan, Round
-from app.ui.text import plain
+from app.present.text import plain
+from app.routing.feedback import Vote, record_vote
+from app.routing.playground import Plan, Round
+from app.ui import resources
 
 POLL = 0.05
 

@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 import streamlit as st
 
-from app import llm, local_server, secrets, settings
-from app.pool import KINDS, STYLES, ModelSpec, PoolError, load_pool, make_spec, save_pool
+from app import settings
+from app.models import llm, local_server, secrets
+from app.models.pool import KINDS, STYLES, ModelSpec, PoolError, load_pool, make_spec, save_pool
 
 
 def pool_table(pool: dict[str, ModelSpec]) -> None:
@@ -59,7 +60,7 @@ def local_server_panel() -> None:
     else:
         st.warning("The local model server is not running, so the local models cannot "
                    "answer. `make run` starts it with the app; by hand: `.venv/bin/python -m "
-                   "app.local_server`.", icon=":material/warning:")
+                   "app.models.local_server`.", icon=":material/warning:")
     if st.button("Start the local model server", icon=":material/play_arrow:"):
         with st.spinner("Starting llama.cpp and generating a token with each model ..."):
             try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import catalog, resources
-from app.routing import RouterConfig, default_configs, saved_configs
+from app.routing import catalog
+from app.routing.configs import RouterConfig, default_configs, saved_configs
+from app.ui import resources
 
 
 def available_routers(store) -> dict[str, RouterConfig]:

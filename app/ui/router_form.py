@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from app import catalog
+from app.routing import catalog
 from routers.base import Param
 
 
@@ -61,7 +61,7 @@ def _widget(spec: Param, models: list[str], key: str, picks_model: bool):
 
 
 def pool_names() -> list[str]:
-    from app.pool import PoolError, load_pool
+    from app.models.pool import PoolError, load_pool
 
     try:
         return list(load_pool())

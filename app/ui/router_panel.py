@@ -6,9 +6,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import resources
-from app.routing import RouterConfig, RouterProblem, delete_config, save_config, saved_configs
-from app.ui.text import plain
+from app.present.text import plain
+from app.routing.configs import (
+    RouterConfig,
+    RouterProblem,
+    delete_config,
+    save_config,
+    saved_configs,
+)
+from app.ui import resources
 from routers.compare import metrics
 from routers.evaluate import sweep
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import state, summary
-from app.db import Store
-from app.demo.log import DEMO_NAME
-from app.ui.text import plain
+from app.data.demo.log import DEMO_NAME
+from app.present.text import plain
+from app.store import summary
+from app.store.db import Store
+from app.ui import state
 
 
 def dataset_picker(store: Store) -> pd.Series | None:

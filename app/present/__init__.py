@@ -1,0 +1,1 @@
+"""Figures, text and reports, without streamlit."""

@@ -1,0 +1,81 @@
+"""Plotly figures for the Map page: win regions as translucent heatmaps, queries as WebGL."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.express as px
+import plotly.graph_objects as go
+
+from app.embed.maps import Regions
+from app.present.text import svg
+
+PALETTE = px.colors.qualitative.Bold + px.colors.qualitative.Safe
+
+
+def model_colours(models: list[str]) -> dict[str, str]:
+    return {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(models)}
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    if colour.startswith("#"):
+        r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    else:
+        r, g, b = (int(float(v)) for v in colour[colour.index("(") + 1:-1].split(",")[:3])
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def map_figure(coords: np.ndarray, regions: Regions, models: list[str], point_labels: list[str],
+               point_colour_values, colour_title: str, hover: list[str],
+               placed: np.ndarray | None = None) -> go.Figure:
+    """Regions behind (one heatmap per model, opacity = confidence) and points on top."""
+    colours = model_colours(models)
+    fig = go.Figure()
+    for index, model in enumerate(models):
+        z = np.where(regions.winner == index, regions.confidence, np.nan)
+        if np.isnan(z).all():
+            continue
+        fig.add_trace(go.Heatmap(
+            x=regions.xs, y=regions.ys, z=z, zmin=0, zmax=1, showscale=False,
+            colorscale=[[0, _rgba(colours[model], 0.06)], [1, _rgba(colours[model], 0.55)]],
+            name=f"{svg(model)} region", hoverongaps=False,
+            hovertemplate=f"{svg(model)} wins here<br>confidence %{{z:.0%}}<extra></extra>"))
+    _add_points(fig, coords, point_labels, point_colour_values, colour_title, hover, colours)
+    if placed is not None:
+        fig.add_trace(go.Scatter(x=placed[:, 0], y=placed[:, 1], mode="markers",
+                                 marker={"symbol": "star", "size": 22, "color": "black",
+                                         "line": {"width": 2, "color": "white"}},
+                                 name="your query", hoverinfo="name"))
+    # Room around the queries, so the toolbar never covers one and drags start on the map.
+    pad_x, pad_y = (np.ptp(coords, axis=0) + 1e-9) * [0.06, 0.12]
+    fig.update_layout(height=640, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      dragmode="lasso", legend={"orientation": "h", "y": -0.05},
+                      xaxis={"visible": False, "range": [coords[:, 0].min() - pad_x,
+                                                         coords[:, 0].max() + pad_x]},
+                      yaxis={"visible": False, "range": [coords[:, 1].min() - pad_y,
+                                                         coords[:, 1].max() + pad_y]})
+    return fig
+
+
+def _add_points(fig, coords, labels, values, title, hover, colours) -> None:
+    """Categorical colours (one WebGL trace per category) or a continuous scale."""
+    if values is not None and np.issubdtype(np.asarray(values).dtype, np.number):
+        fig.add_trace(go.Scattergl(
+            x=coords[:, 0], y=coords[:, 1], mode="markers", customdata=np.arange(len(coords)),
+            marker={"size": 5, "color": values, "cmin": 0, "cmax": 1,
+                    "colorscale": "RdYlGn_r" if "regret" in title else "RdYlGn",
+                    "colorbar": {"title": title, "len": 0.5}}, hovertext=hover,
+            hoverinfo="text", name="queries", showlegend=False))
+        return
+    labels = np.asarray(labels, dtype=object)
+    palette = {**colours}
+    for i, label in enumerate(sorted(set(labels), key=str)):
+        if label not in palette:
+            palette[label] = "#999999" if label == "no model right" else \
+                PALETTE[(i + len(colours)) % len(PALETTE)]
+        mask = labels == label
+        fig.add_trace(go.Scattergl(
+            x=coords[mask, 0], y=coords[mask, 1], mode="markers",
+            customdata=np.flatnonzero(mask), name=svg(label),
+            marker={"size": 5, "color": palette[label], "line": {"width": 0.3,
+                                                                 "color": "white"}},
+            hovertext=[hover[j] for j in np.flatnonzero(mask)], hoverinfo="text"))

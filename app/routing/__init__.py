@@ -1,0 +1,1 @@
+"""Routers in the app: configs, the catalog, comparison, feedback, live."""

@@ -1,0 +1,160 @@
+"""Compare routers on a dataset's test split: curves, metrics, slices, plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.routing.configs import DatasetForRouting, RouterConfig, fit_router, load_for_routing
+from app.store.db import Store
+from routers.compare import (
+    cost_range,
+    metrics,
+    reaches,
+    task_slices,
+    zero_router,
+    zero_router_row,
+)
+from routers.evaluate import (
+    Curve,
+    oracle_curve,
+    random_curve,
+    single_model_curves,
+    sweep,
+    tradeoff_grid,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    dataset: str
+    split_note: str
+    test_size: int
+    models: tuple[str, ...]
+    routers: dict[str, Curve]          # by router name
+    references: dict[str, Curve]       # single models, oracle(s), random
+    zero: tuple[np.ndarray, np.ndarray]
+    rows: list[dict]                   # metrics per curve, routers first
+    slices: list[dict]
+    pair: tuple[str, str] | None
+    cost_range: tuple[float, float]
+    regret: dict[str, np.ndarray]      # per test query, at tradeoff 0
+    test_query_ids: np.ndarray
+
+
+def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
+            pair: tuple[str, str] | None = None, n_boot: int = 1000,
+            data: DatasetForRouting | None = None, probes: str | None = None,
+            progress: Callable[[str, float], None] | None = None) -> Comparison:
+    """Train each router on the training split and evaluate everything on the test split."""
+    say = progress or (lambda stage, fraction: None)
+    say("Embedding and splitting the dataset", 0.0)
+    data = data or load_for_routing(store, dataset)
+    by_encoder = {_encoder(data): data}
+    test_rows = data.test[~np.isnan(data.outcomes.reward[data.test]).any(axis=1)]
+    complete = np.isin(data.test, test_rows)
+    test = data.outcomes.subset(test_rows)  # every model answered every test query
+    test_ids = data.query_ids[data.test][complete]
+    pair = pair or default_pair(test)
+    oracles = [oracle_curve(test, "routerbench", name="oracle"),
+               oracle_curve(test, "cheapest", name="oracle (cheapest when none right)")]
+    references = {**single_model_curves(test), **{c.name: c for c in oracles},
+                  "random": random_curve(test)}
+    grid = tradeoff_grid(float(np.nanmax(np.nanmean(test.cost, axis=0))) or 1.0)
+    curves, scores = {}, {}
+    for i, config in enumerate(configs):
+        say(f"Training and sweeping {config.name}", (i + 0.5) / max(len(configs), 1))
+        encoder = config.encoder or _encoder(data)
+        if encoder not in by_encoder:  # a router trained on another encoder's vectors
+            by_encoder[encoder] = load_for_routing(store, dataset, encoder)
+        mine = by_encoder[encoder]
+        router = fit_router(store, config, mine)
+        own_test = mine.outcomes.subset(test_rows)
+        curves[config.name] = sweep(router, own_test.queries, own_test, grid, config.name)
+        if not router.simulates:
+            scores[config.name] = (router.score(own_test.queries), list(router.models_))
+    if probes:
+        offline = _consistency(store, dataset, probes, data, test_rows, test)
+        if offline is not None:
+            curves[offline.name] = offline
+    say("Computing metrics and confidence intervals", 0.95)
+    oracle_quality = references["oracle"].quality[0]
+    rows = [dict(metrics(c, test, n_boot=n_boot, pair=pair, scores=scores.get(name)),
+                 kind="router") for name, c in curves.items()]
+    rows += [zero_router_row(test)]
+    rows += [dict(metrics(c, test, n_boot=n_boot, router=False), kind=_kind(name))
+             for name, c in references.items()]
+    return Comparison(
+        dataset, data.split_note, len(test.queries), test.models, curves, references,
+        zero_router(test), rows, task_slices({**curves, **references},
+                                              np.array(test.queries.task, dtype=object)),
+        pair, cost_range(test), {n: oracle_quality - c.quality[0] for n, c in curves.items()},
+        test_ids)
+
+
+def default_pair(outcomes) -> tuple[str, str] | None:
+    """Strong = the best single model, weak = the cheapest (RouteLLM's setting)."""
+    if len(outcomes.models) < 2:
+        return None
+    quality = np.nanmean(outcomes.reward, axis=0)
+    cost = np.nan_to_num(np.nanmean(outcomes.cost, axis=0))
+    strong = outcomes.models[int(np.argmax(quality))]
+    weak = outcomes.models[int(np.argmin(np.where(np.array(outcomes.models) == strong,
+                                                  np.inf, cost)))]
+    return strong, weak
+
+
+def summary(comparison: Comparison) -> list[str]:
+    """Plain-language findings for stakeholders."""
+    models = {m: comparison.references[m] for m in comparison.models}
+    best_model = max(models, key=lambda m: models[m].mean_quality[0])
+    best_q, best_c = models[best_model].mean_quality[0], models[best_model].mean_cost[0]
+    lines = [f"On {comparison.test_size:,} test queries of '{comparison.dataset}' "
+             f"({comparison.split_note}), the best single model is {best_model}: quality "
+             f"{best_q:.3f} at ${best_c:.6f} per query."]
+    for name, curve in comparison.routers.items():
+        cost = reaches(curve, best_q)
+        if cost is not None and best_c > 0:
+            lines.append(f"Router {name} reaches {best_model}'s quality at "
+                         f"{cost / best_c:.0%} of its cost (${cost:.6f} per query).")
+        else:
+            top = int(curve.mean_quality.argmax())
+            lines.append(f"Router {name} does not reach {best_model}'s quality; at best "
+                         f"{curve.mean_quality[top]:.3f} for ${curve.mean_cost[top]:.6f} "
+                         "per query.")
+    oracle = comparison.references["oracle"]
+    lines.append(f"A perfect router (the oracle) would score {oracle.mean_quality[0]:.3f} "
+                 f"at ${oracle.mean_cost[0]:.6f} per query: the headroom routing can win.")
+    return lines
+
+
+def _kind(name: str) -> str:
+    if name.startswith("oracle"):
+        return "oracle"
+    return "random" if name == "random" else "model"
+
+
+def _encoder(data: DatasetForRouting) -> str:
+    return data.encoder
+
+
+def _consistency(store: Store, dataset: str, probes: str, data: DatasetForRouting,
+                 test_rows: np.ndarray, test) -> Curve | None:
+    """Self-consistency evaluated from the probe log, on exactly the test queries."""
+    from app.routing.live.offline import consistency_curve
+
+    ids = store.rows("SELECT query_id, source_id FROM queries q JOIN datasets d "
+                     "USING (dataset_id) WHERE d.name = ?", [dataset])
+    source = dict(ids)
+    prompt_ids = [source[int(q)] for q in data.query_ids[test_rows]]
+    models = list(test.models)
+    quality = np.nanmean(test.reward, axis=0)
+    strong = models[int(np.argmax(quality))]
+    ensemble = [m for m in models if "vote" not in m] or models
+    curve = consistency_curve(store, dataset, probes, prompt_ids, strong=strong,
+                              ensemble=ensemble)
+    if curve is None or curve.quality.shape[1] != len(prompt_ids):
+        return None  # the probe log must cover every test query to compare fairly
+    return curve

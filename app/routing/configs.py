@@ -1,0 +1,143 @@
+"""Routers in the app: datasets as router inputs, splits, saved configs, fitting."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from app.embed.embeddings import default_encoder, embed_dataset, embed_texts
+from app.routing import catalog
+from app.store.db import Store
+from app.store.outcomes import outcome_matrix
+from routers import Outcomes, Queries, Router
+
+
+class RouterProblem(ValueError):
+    """A router config that cannot be built or trained; the message says why."""
+
+
+@dataclass(frozen=True)
+class RouterConfig:
+    name: str
+    kind: str
+    params: dict = field(default_factory=dict)
+    dataset: str | None = None
+    encoder: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    def key(self) -> str:
+        return json.dumps([self.kind, self.params, self.encoder], sort_keys=True)
+
+
+@dataclass(frozen=True, eq=False)
+class DatasetForRouting:
+    name: str
+    outcomes: Outcomes
+    query_ids: np.ndarray
+    splits: np.ndarray
+    train: np.ndarray       # row indices
+    test: np.ndarray
+    split_note: str
+    encoder: str
+
+
+def load_for_routing(store: Store, dataset: str, encoder: str | None = None, *,
+                     test_fraction: float = 0.3, seed: int = 0,
+                     progress=None) -> DatasetForRouting:
+    """A dataset's outcomes with embeddings, and its train/test split (its own when it has
+    one, else a seeded split stratified by task)."""
+    found = store.rows("SELECT dataset_id FROM datasets WHERE name = ?", [dataset])
+    if not found:
+        raise RouterProblem(f"no dataset named '{dataset}'")
+    dataset_id = found[0][0]
+    matrix = outcome_matrix(store, dataset_id)
+    ids, X, _ = embed_dataset(store, dataset_id, encoder or default_encoder(),
+                              progress=progress)
+    assert np.array_equal(ids, matrix.query_ids)
+    texts = [t for (t,) in store.rows("SELECT embed_text FROM queries WHERE dataset_id = ? "
+                                      "ORDER BY query_id", [dataset_id])]
+    tasks = tuple(None if t is None else str(t) for t in matrix.tasks)
+    queries = Queries(tuple(texts), X, tasks)
+    outcomes = Outcomes(queries, tuple(matrix.models), matrix.scores, matrix.costs)
+    train, test, note = split_rows(matrix.splits, matrix.tasks, test_fraction, seed)
+    return DatasetForRouting(dataset, outcomes, matrix.query_ids, matrix.splits, train, test,
+                             note, encoder or default_encoder())
+
+
+def split_rows(splits: np.ndarray, tasks: np.ndarray, test_fraction: float = 0.3,
+               seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
+    """(train rows, test rows, description): the log's own split, else stratified random."""
+    labels = np.array([str(s).lower() if s is not None else "" for s in splits])
+    own_train = np.flatnonzero(labels == "train")
+    own_test = np.flatnonzero(np.isin(labels, ["test", "val", "dev"]))
+    if len(own_train) and len(own_test):
+        return own_train, own_test, (f"the log's own split ({len(own_train):,} train, "
+                                     f"{len(own_test):,} test)")
+    rng = np.random.default_rng(seed)
+    test = []
+    groups = np.array([str(t) for t in tasks])
+    for group in np.unique(groups):
+        rows = rng.permutation(np.flatnonzero(groups == group))
+        test.extend(rows[: int(round(len(rows) * test_fraction))])
+    test = np.array(sorted(test), dtype=np.int64)
+    train = np.setdiff1d(np.arange(len(labels)), test)
+    return train, test, (f"a seeded random split stratified by task ({len(train):,} train, "
+                         f"{len(test):,} test, seed {seed})")
+
+
+def build_router(config: RouterConfig) -> Router:
+    """An untrained router of a trainable kind (offline or online)."""
+    if config.kind not in catalog.CATALOG:
+        raise RouterProblem(f"unknown router kind '{config.kind}'; known: "
+                            f"{sorted(catalog.CATALOG)}")
+    if catalog.is_live(config.kind):
+        raise RouterProblem(f"'{config.kind}' is a live router: it calls models while it "
+                            "routes, so it is tried in the Playground, not trained on a log")
+    try:
+        return catalog.kind(config.kind).build(config.params)
+    except TypeError as exc:
+        raise RouterProblem(f"router '{config.name}' ({config.kind}): {exc}") from None
+
+
+def fit_router(store: Store, config: RouterConfig, data: DatasetForRouting) -> Router:
+    """Build the router and train it on the dataset's training split."""
+    router = build_router(config)
+    texts = router.utterance_texts()
+    if texts:
+        vectors = {m: embed_texts(store, utterances, config.encoder or default_encoder())[0]
+                   for m, utterances in texts.items()}
+        router.set_utterance_vectors(vectors)
+    try:
+        return router.fit(data.outcomes.subset(data.train))
+    except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
+        raise RouterProblem(f"router '{config.name}' could not be trained: {exc}") from None
+
+
+# ---- saved configs --------------------------------------------------------------------
+
+def save_config(store: Store, config: RouterConfig) -> None:
+    if not catalog.is_live(config.kind):
+        build_router(config)  # refuse what cannot be built
+    store.write(lambda cur: cur.execute(
+        "INSERT OR REPLACE INTO router_configs (name, kind, params, dataset, encoder) "
+        "VALUES (?, ?, ?, ?, ?)", [config.name, config.kind, json.dumps(config.params),
+                                   config.dataset, config.encoder]))
+
+
+def saved_configs(store: Store) -> list[RouterConfig]:
+    return [RouterConfig(n, k, json.loads(p), d, e) for n, k, p, d, e in store.rows(
+        "SELECT name, kind, params, dataset, encoder FROM router_configs ORDER BY created_at")]
+
+
+def delete_config(store: Store, name: str) -> None:
+    store.write(lambda cur: cur.execute("DELETE FROM router_configs WHERE name = ?", [name]))
+
+
+def default_configs() -> list[RouterConfig]:
+    """Every registered router with default parameters (what `routelab evaluate` runs)."""
+    return [RouterConfig(name, name, {}) for name in catalog.kinds()
+            if catalog.kind(name).in_defaults]

@@ -1,0 +1,1 @@
+"""The database: connection, migrations, datasets and their outcome matrix."""
