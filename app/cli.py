@@ -19,7 +19,7 @@ from app.data.importers import (
     routerbench,
 )
 from app.models.pool import PoolError
-from app.store import summary
+from app.store import datasets
 from app.store.db import DatabaseLocked, open_store
 
 
@@ -164,7 +164,7 @@ def _mapping(args) -> LongMapping | WideMapping | None:
 
 
 def _datasets(args) -> int:
-    frame = summary.datasets(_store(args))
+    frame = datasets.table(_store(args))
     if args.json:
         rows = [{"name": r.name, "kind": r.kind, "format": r.format, "source": r.source,
                  "imported_at": r.imported_at.isoformat(), "queries": int(r.queries),
@@ -216,14 +216,14 @@ def _collect(args) -> int:
 def _embed(args) -> int:
     from app.embed import maps
     from app.embed.embeddings import default_encoder, embed_dataset
+    from app.store.datasets import by_name
 
     store = _store(args)
-    found = store.rows("SELECT dataset_id, content_hash FROM datasets WHERE name = ?",
-                       [args.name])
-    if not found:
+    dataset = by_name(store, args.name)
+    if dataset is None:
         print(f"error: no dataset named '{args.name}'.", file=sys.stderr)
         return 1
-    dataset_id, version = found[0]
+    dataset_id, version = dataset.id, dataset.version
     name = args.encoder or default_encoder()
 
     def bar(done: int, total: int) -> None:

@@ -15,11 +15,9 @@ st.set_page_config(page_title="routelab", page_icon=":material/alt_route:", layo
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
+# after set_page_config, which must come first
 from app.store.db import DatabaseLocked  # noqa: E402
-from app.ui import (
-    resources,  # noqa: E402  (after set_page_config, which must come first)
-    sidebar,  # noqa: E402
-)
+from app.ui import context, resources, sidebar, state  # noqa: E402
 
 try:
     store = resources.store()
@@ -38,5 +36,7 @@ navigation = st.navigation([
     st.Page(PAGES / "learning.py", title="Learning", icon=":material/insights:"),
     st.Page(PAGES / "models.py", title="Models", icon=":material/smart_toy:"),
 ])
-sidebar.dataset_picker(store)
+dataset = sidebar.dataset_picker(store)
+context.enter(context.PageContext(store, dataset, state.session_id()))
+st.title(navigation.title)
 navigation.run()

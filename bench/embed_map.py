@@ -99,7 +99,7 @@ import sys, time
 started = time.perf_counter()
 from app.store.db import open_store
 from app.embed import maps
-from app.store.outcomes import outcome_matrix
+from app.store.datasets import outcome_matrix
 from app.embed.embeddings import DEFAULT_ENCODER
 from app.present.map_figure import map_figure
 store = open_store(sys.argv[1])

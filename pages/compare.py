@@ -3,24 +3,20 @@
 import streamlit as st
 
 from app.routing.configs import default_configs, saved_configs
+from app.store.datasets import id_of
 from app.ui import resources
 from app.ui.compare_view import run, show
-from app.ui.sidebar import current
+from app.ui.context import page_context
 
-st.title("Compare")
-store = resources.store()
-dataset = current(store)
-if dataset is None:
-    st.info("No datasets yet: import one on the Data page.")
-    st.stop()
-models = list(resources.outcome_matrix(int(dataset["dataset_id"]),
-                                       dataset["content_hash"]).models)
+ctx = page_context()
+store, dataset = ctx.store, ctx.require_dataset()
+models = list(resources.outcome_matrix(dataset).models)
 saved = {c.name: c for c in saved_configs(store)}
 defaults = {c.name: c for c in default_configs()}
 options = list(saved) + [n for n in defaults if n not in saved]
 chosen = st.multiselect(
     "Routers", options, key="compare_routers",
-    default=[n for n, c in saved.items() if c.dataset == dataset["name"]][:6]
+    default=[n for n, c in saved.items() if c.dataset == dataset.name][:6]
     or ["knn", "centroid", "predictive"],
     help="Saved routers (Routers page) and every registered router with default settings")
 left, middle, right = st.columns(3)
@@ -30,8 +26,8 @@ weak = middle.selectbox("Weak model (APGR)", models, key="compare_weak", index=N
                         placeholder="the cheapest model")
 n_boot = right.select_slider("Bootstrap resamples", [0, 200, 500, 1000], value=500,
                              key="compare_boot")
-probes = f"{dataset['name']}-probes"
-has_probes = bool(store.rows("SELECT 1 FROM datasets WHERE name = ?", [probes]))
+probes = f"{dataset.name}-probes"
+has_probes = id_of(store, probes) is not None
 with_probes = has_probes and st.checkbox(
     f"Add self-consistency routing, evaluated offline from the probe samples in '{probes}'",
     value=True, key="compare_probes")
@@ -42,4 +38,4 @@ configs = [saved.get(n) or defaults[n] for n in chosen]
 pair = (strong, weak) if strong and weak and strong != weak else None
 result = run(dataset, configs, pair, n_boot, probes if with_probes else None)
 if result is not None:
-    show(result, dataset["name"])
+    show(result, dataset.name)

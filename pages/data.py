@@ -4,14 +4,13 @@ import streamlit as st
 
 from app.data.importers import remove_dataset
 from app.present.text import plain
-from app.ui import resources
+from app.ui import state
+from app.ui.context import page_context
 from app.ui.dataset_view import dataset_view
 from app.ui.import_form import import_form, import_result
-from app.ui.sidebar import current
 
-st.title("Data")
-store = resources.store()
-dataset = current(store)
+ctx = page_context()
+store, dataset = ctx.store, ctx.dataset
 import_result()
 
 with st.expander("Import a query log", expanded=dataset is None, icon=":material/upload:"):
@@ -22,16 +21,16 @@ if dataset is None:
             "JSONL log above, or from a shell: `routelab import PATH`.")
     st.stop()
 
-st.header(plain(dataset["name"]))
-st.caption(f"{dataset['kind']} · {dataset['format']} · from {plain(dataset['source'])} · "
-           f"imported {dataset['imported_at']:%Y-%m-%d %H:%M} · "
-           f"{dataset['outcomes']:,} outcomes")
+st.header(plain(dataset.name))
+st.caption(f"{dataset.kind} · {dataset.format} · from {plain(dataset.source)} · "
+           f"imported {dataset.imported_at:%Y-%m-%d %H:%M} · "
+           f"{dataset.outcomes:,} outcomes")
 dataset_view(dataset)
 
 with st.expander("Delete this dataset", icon=":material/delete:"):
-    sure = st.checkbox(f"Yes, delete '{plain(dataset['name'])}' with its queries and outcomes",
-                       key="confirm_delete")
+    sure = st.checkbox(f"Yes, delete '{plain(dataset.name)}' with its queries and outcomes",
+                       key=state.CONFIRM_DELETE)
     if st.button("Delete", disabled=not sure, key="delete_dataset"):
-        remove_dataset(store, dataset["name"])
-        st.session_state.pop("confirm_delete", None)
+        remove_dataset(store, dataset.name)
+        st.session_state.pop(state.CONFIRM_DELETE, None)
         st.rerun()

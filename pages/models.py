@@ -8,7 +8,6 @@ from app.ui.collect_form import collect_form
 from app.ui.doctor_view import doctor_panel
 from app.ui.pool_view import local_server_panel, pool_editor, pool_table
 
-st.title("Models")
 st.caption(f"The pool lives in `{pool_path().name}` (committed). Keys come from the "
            "environment or `.streamlit/secrets.toml` and are never shown or stored.")
 try:

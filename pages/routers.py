@@ -6,27 +6,23 @@ from app.embed.embeddings import ENCODERS, default_encoder
 from app.routing import catalog
 from app.routing.configs import RouterConfig
 from app.ui import resources
+from app.ui.context import page_context
 from app.ui.router_form import params_form
 from app.ui.router_panel import save, saved_list, try_router
-from app.ui.sidebar import current
 
-st.title("Routers")
-store = resources.store()
-dataset = current(store)
-if dataset is None:
-    st.info("No datasets yet: import one on the Data page.")
-    st.stop()
-models = resources.outcome_matrix(int(dataset["dataset_id"]), dataset["content_hash"]).models
+ctx = page_context()
+store, dataset = ctx.store, ctx.require_dataset()
+models = resources.outcome_matrix(dataset).models
 
 kind = st.selectbox("Router", catalog.kinds(), format_func=lambda k: catalog.kind(k).title,
                     key="router_kind")
 st.caption(catalog.kind(kind).describe())
 params = params_form(kind, list(models), key="router_params")
 left, right = st.columns(2)
-name = left.text_input("Name", value=f"{kind}-{dataset['name']}", key="router_name").strip()
+name = left.text_input("Name", value=f"{kind}-{dataset.name}", key="router_name").strip()
 encoder = right.selectbox("Encoder", list(ENCODERS), key="router_encoder",
                           index=list(ENCODERS).index(default_encoder()))
-config = RouterConfig(name, kind, params or {}, dataset["name"], encoder)
+config = RouterConfig(name, kind, params or {}, dataset.name, encoder)
 
 train, keep = st.columns(2)
 live = catalog.is_live(kind)

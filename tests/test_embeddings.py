@@ -7,7 +7,7 @@ import pytest
 
 from app.data.importers import import_path
 from app.embed.embeddings import DEFAULT_ENCODER, embed_dataset, embed_texts, get_encoder
-from app.store.summary import dataset_id
+from app.store.datasets import id_of as dataset_id
 from tests.conftest import write
 
 pytestmark = pytest.mark.slow

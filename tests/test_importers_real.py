@@ -11,6 +11,7 @@ import pytest
 
 from app.data.importers import import_path
 from app.store import summary
+from app.store.datasets import id_of
 
 csv.field_size_limit(1 << 30)
 
@@ -37,7 +38,7 @@ def test_routerbench_subset_imports_every_prompt_and_model(store, routerbench_di
     assert any("merged" in note for note in report.notes)  # the 14 split duplicate rows
 
     by_hand = _routerbench_by_hand(routerbench_dir)
-    table = summary.model_summary(store, summary.dataset_id(store, "routerbench_subset"))
+    table = summary.model_summary(store, id_of(store, "routerbench_subset"))
     table = table.set_index("model")
     gpt4 = by_hand["gpt-4-1106-preview"]
     accuracy = sum(s for s, _ in gpt4.values()) / len(gpt4)
@@ -82,7 +83,7 @@ def test_routerbench_oracle_matches_hand_computation(store, routerbench_dir):
         best = max(s for s, _, _ in cells)
         total_score += best
         total_cost += min(c for s, c, _ in cells if s == best) if best > 0 else 0.0
-    oracle = summary.oracle_summary(store, summary.dataset_id(store, "routerbench_subset"))
+    oracle = summary.oracle_summary(store, id_of(store, "routerbench_subset"))
     assert oracle["oracle_score"] == pytest.approx(total_score / len(ids))
     assert oracle["oracle_cost_usd"] == pytest.approx(total_cost / len(ids))
 
@@ -95,7 +96,7 @@ def test_llmrouter_imports_nine_models_and_fourteen_tasks(store, llmrouter_dir):
     rows = scores[0] + scores[1]
     assert report.queries == len(rows) == 6108
     assert report.outcomes == sum(len(r["scores"]) for r in rows)
-    dataset = summary.dataset_id(store, "llmrouter")
+    dataset = id_of(store, "llmrouter")
     tasks = store.rows("SELECT count(DISTINCT task), count(*) FILTER (WHERE task IS NULL) "
                        "FROM queries WHERE dataset_id = ?", [dataset])[0]
     assert tasks == (14, 0)

@@ -9,8 +9,8 @@ import numpy as np
 
 from app.embed.embeddings import default_encoder, embed_dataset, embed_texts
 from app.routing import catalog
+from app.store import datasets
 from app.store.db import Store
-from app.store.outcomes import outcome_matrix
 from routers import Outcomes, Queries, Router
 
 
@@ -50,16 +50,14 @@ def load_for_routing(store: Store, dataset: str, encoder: str | None = None, *,
                      progress=None) -> DatasetForRouting:
     """A dataset's outcomes with embeddings, and its train/test split (its own when it has
     one, else a seeded split stratified by task)."""
-    found = store.rows("SELECT dataset_id FROM datasets WHERE name = ?", [dataset])
-    if not found:
+    dataset_id = datasets.id_of(store, dataset)
+    if dataset_id is None:
         raise RouterProblem(f"no dataset named '{dataset}'")
-    dataset_id = found[0][0]
-    matrix = outcome_matrix(store, dataset_id)
+    matrix = datasets.outcome_matrix(store, dataset_id)
     ids, X, _ = embed_dataset(store, dataset_id, encoder or default_encoder(),
                               progress=progress)
     assert np.array_equal(ids, matrix.query_ids)
-    texts = [t for (t,) in store.rows("SELECT embed_text FROM queries WHERE dataset_id = ? "
-                                      "ORDER BY query_id", [dataset_id])]
+    texts = datasets.query_texts(store, dataset_id)
     tasks = tuple(None if t is None else str(t) for t in matrix.tasks)
     queries = Queries(tuple(texts), X, tasks)
     outcomes = Outcomes(queries, tuple(matrix.models), matrix.scores, matrix.costs)

@@ -125,6 +125,12 @@ def retract(store: Store, book: BanditBook, event_id: int) -> None:
     book.reload()
 
 
+def vote_of(store: Store, event_id: int) -> tuple[int | None, str]:
+    """(query_id, model) of a logged vote."""
+    return tuple(store.rows("SELECT query_id, model FROM feedback WHERE event_id = ?",
+                            [event_id])[0])
+
+
 def reset(store: Store, book: BanditBook, bandit: str) -> None:
     """Start a bandit afresh: its replay skips every event logged so far."""
     last = store.rows("SELECT coalesce(max(event_id), 0) FROM feedback")[0][0]

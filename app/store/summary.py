@@ -25,26 +25,6 @@ _ORACLE = """
 """
 
 
-def datasets(store: Store) -> pd.DataFrame:
-    """Every dataset with its counts of queries, models and outcomes."""
-    return store.frame("""
-        SELECT d.dataset_id, d.name, d.kind, d.format, d.source, d.imported_at, d.notes,
-               d.content_hash,
-               coalesce(c.queries, 0) AS queries, coalesce(c.models, 0) AS models,
-               coalesce(c.outcomes, 0) AS outcomes
-        FROM datasets d LEFT JOIN (
-            SELECT q.dataset_id, count(DISTINCT q.query_id) AS queries,
-                   count(DISTINCT o.model) AS models, count(o.model) AS outcomes
-            FROM queries q LEFT JOIN outcomes o USING (query_id) GROUP BY q.dataset_id
-        ) c USING (dataset_id)
-        ORDER BY d.kind = 'demo' DESC, d.imported_at DESC, d.name""")
-
-
-def dataset_id(store: Store, name: str) -> int | None:
-    found = store.rows("SELECT dataset_id FROM datasets WHERE name = ?", [name])
-    return found[0][0] if found else None
-
-
 def model_summary(store: Store, dataset: int) -> pd.DataFrame:
     """One row per model: quality, cost, latency, wins and oracle share."""
     return store.frame(_ORACLE + """

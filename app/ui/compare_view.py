@@ -9,22 +9,21 @@ from app.present.report import render
 from app.present.text import plain
 from app.routing.comparison import Comparison, compare, summary
 from app.routing.configs import RouterConfig, RouterProblem
-from app.ui import resources
+from app.store.datasets import Dataset
+from app.ui import resources, state
 
 
-def run(dataset, configs: list[RouterConfig], pair, n_boot: int,
+def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         probes: str | None = None) -> Comparison | None:
     """The comparison, from this session's cache or computed now with a progress bar."""
-    key = (dataset["name"], dataset["content_hash"], tuple(c.to_json() for c in configs),
-           pair, n_boot, probes)
-    cache = st.session_state.setdefault("comparisons", {})
+    key = (dataset, tuple(c.to_json() for c in configs), pair, n_boot, probes)
+    cache = st.session_state.setdefault(state.COMPARISONS, {})
     if key in cache:
         return cache[key]
     bar = st.progress(0.0, text="Embedding the queries (first time only) ...")
-    data = resources.routing_data(dataset["name"], dataset["content_hash"],
-                                  configs[0].encoder if configs else None)
+    data = resources.routing_data(dataset, configs[0].encoder if configs else None)
     try:
-        result = compare(resources.store(), dataset["name"], configs, pair=pair,
+        result = compare(resources.store(), dataset.name, configs, pair=pair,
                          n_boot=n_boot, data=data, probes=probes,
                          progress=lambda stage, f: bar.progress(min(f, 1.0), text=stage))
     except RouterProblem as exc:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app.present.text import plain, svg
 from app.store import summary
+from app.store.datasets import Dataset
 from app.ui import resources
 
 MODEL_COLUMNS = {
@@ -29,28 +30,27 @@ MODEL_COLUMNS = {
 }
 
 
-def dataset_view(row: pd.Series) -> None:
-    """Everything the Data page shows about the dataset in `row` (from summary.datasets)."""
-    dataset_id, version = int(row["dataset_id"]), row["content_hash"]
-    models = resources.model_summary(dataset_id, version)
-    oracle = resources.oracle_summary(dataset_id, version)
-    splits = resources.split_counts(dataset_id, version)
+def dataset_view(dataset: Dataset) -> None:
+    """Everything the Data page shows about a dataset."""
+    models = resources.model_summary(dataset)
+    oracle = resources.oracle_summary(dataset)
+    splits = resources.split_counts(dataset)
     if models.empty:
         st.info("This dataset has no outcomes yet.")
         return
     best = models.iloc[0]
     cols = st.columns(5)
-    cols[0].metric("Queries", f"{row['queries']:,}", help=_splits(splits))
-    cols[1].metric("Models", row["models"])
+    cols[0].metric("Queries", f"{dataset.queries:,}", help=_splits(splits))
+    cols[1].metric("Models", dataset.models)
     cols[2].metric("Best single model", f"{best['mean_score']:.3f}", help=plain(best["model"]))
     cols[3].metric("Oracle score", f"{oracle['oracle_score']:.3f}",
                    help="Per query, the best score any model reached")
     cols[4].metric("Oracle cost / query", _usd(oracle["oracle_cost_usd"]),
                    help="The cheapest model with the best score; $0 where no model scores "
                         "above 0 (RouterBench's definition)")
-    if row["notes"]:
+    if dataset.notes:
         with st.expander("Import notes (what was merged or skipped)"):
-            for note in str(row["notes"]).splitlines():
+            for note in dataset.notes.splitlines():
                 st.markdown(f"- {plain(note)}")
     st.subheader("Per model")
     if models["cost_estimated"].any():
@@ -60,7 +60,7 @@ def dataset_view(row: pd.Series) -> None:
                                  if not models[c].notna().any() or not models[c].any()])
     st.dataframe(shown, hide_index=True, column_config=MODEL_COLUMNS, key="model_table",
                  height=36 * (min(len(shown), 20) + 1) + 2)
-    tasks = resources.task_breakdown(dataset_id, version)
+    tasks = resources.task_breakdown(dataset)
     pivot = tasks.pivot_table(index="task", columns="model", values="mean_score")
     order = [m for m in models["model"] if m in pivot.columns] + ["oracle"]
     pivot = pivot[order]
@@ -73,7 +73,7 @@ def dataset_view(row: pd.Series) -> None:
         counts = tasks[tasks["model"] == "oracle"].set_index("task")["answered"]
         st.dataframe(pivot.assign(queries=counts).round(3), key="task_table")
     with st.expander("Browse queries", icon=":material/search:"):
-        browse(dataset_id, sorted(t for t in tasks["task"].unique()))
+        browse(dataset.id, sorted(t for t in tasks["task"].unique()))
 
 
 def browse(dataset_id: int, tasks: list[str]) -> None:

@@ -45,14 +45,14 @@ def import_form(store: Store) -> None:
                 st.error(plain(exc), icon=":material/error:")
                 return
         st.session_state[state.DATASET_PENDING] = report.dataset
-        st.session_state["import_result"] = (report.summary(), report.notes)
+        st.session_state[state.IMPORT_RESULT] = (report.summary(), report.notes)
         st.rerun()
 
 
 def import_result() -> None:
     """After an import's rerun, say what it did (outside the form, so it is seen)."""
-    if "import_result" in st.session_state:
-        text, notes = st.session_state.pop("import_result")
+    if state.IMPORT_RESULT in st.session_state:
+        text, notes = st.session_state.pop(state.IMPORT_RESULT)
         st.success(plain(text) + "".join(f"\n\n- {plain(note)}" for note in notes),
                    icon=":material/check_circle:")
 

@@ -7,62 +7,99 @@ import zlib
 import numpy as np
 import streamlit as st
 
-from app.routing.feedback import Vote, record_vote, retract
-from app.ui import resources
+from app.present.text import plain
+from app.routing.feedback import Vote, record_vote, retract, vote_of
+from app.store import datasets
+from app.store.datasets import Dataset
+from app.ui import resources, state
+
+THUMBS, PAIR = "thumbs on each answer", "pick the better of two"
 
 
-def queue(dataset, session_id: str) -> list[int]:
+def queue(dataset: Dataset, session_id: str) -> list[int]:
     """This session's order of the dataset's queries (seeded), labelled ones removed."""
-    ids = [q for (q,) in resources.store().rows(
-        "SELECT query_id FROM queries WHERE dataset_id = ? ORDER BY query_id",
-        [int(dataset["dataset_id"])])]
+    ids = datasets.query_ids(resources.store(), dataset.id)
     rng = np.random.default_rng(zlib.crc32(session_id.encode()))
     order = [ids[i] for i in rng.permutation(len(ids))]
-    done = set(st.session_state.setdefault("labelled", {}).get(dataset["name"], []))
-    skipped = set(st.session_state.setdefault("skipped", []))
+    done = set(st.session_state.setdefault(state.LABELLED, {}).get(dataset.name, []))
+    skipped = set(st.session_state.setdefault(state.SKIPPED, []))
     return [q for q in order if q not in done and q not in skipped]
 
 
 def answers(query_id: int, how_many: int, seed: str) -> list[tuple[str, str, str]]:
     """(model, response, question) for up to `how_many` models, in a per-query shuffle."""
-    rows = resources.store().rows(
-        "SELECT o.model, coalesce(o.response, ''), q.text FROM outcomes o JOIN queries q "
-        "USING (query_id) WHERE query_id = ? ORDER BY o.model", [query_id])
+    rows = datasets.answers(resources.store(), query_id)
     rng = np.random.default_rng(zlib.crc32(f"{seed}|{query_id}".encode()))
     return [rows[i] for i in rng.permutation(len(rows))[:how_many]]
 
 
-def vote(dataset, query_id: int, judged: dict[str, float], question: str,
+def vote(dataset: Dataset, query_id: int, judged: dict[str, float], question: str,
          session_id: str) -> None:
     """One label: a reward per judged model, undone together."""
     events = []
     for model, reward in judged.items():
         event = record_vote(resources.store(), resources.bandits(), Vote.label(
             session_id, model=model, question=question, reward=reward, query_id=query_id,
-            dataset=dataset["name"]))
+            dataset=dataset.name))
         if event:
             events.append(event)
     if events:
-        st.session_state.setdefault("label_events", []).append(events)
+        st.session_state.setdefault(state.LABEL_EVENTS, []).append(events)
 
 
-def finish(dataset, query_id: int) -> None:
-    st.session_state["labelled"].setdefault(dataset["name"], []).append(query_id)
+def finish(dataset: Dataset, query_id: int) -> None:
+    st.session_state[state.LABELLED].setdefault(dataset.name, []).append(query_id)
 
 
-def undo(dataset) -> None:
+def undo(dataset: Dataset) -> None:
     """Retract this session's last label and put its query back in the queue."""
-    history = st.session_state.get("label_events", [])
+    history = st.session_state.get(state.LABEL_EVENTS, [])
     if not history:
         st.toast("Nothing to undo.")
         return
     for event in history.pop():
-        query_id, model = resources.store().rows(
-            "SELECT query_id, model FROM feedback WHERE event_id = ?", [event])[0]
+        query_id, model = vote_of(resources.store(), event)
         retract(resources.store(), resources.bandits(), event)
-        for key in (f"sent_{query_id}_{model}", f"label_{query_id}_{model}"):
+        for key in (state.label_sent(query_id, model), state.label_thumb(query_id, model)):
             st.session_state.pop(key, None)  # the answer can be judged again
-        done = st.session_state["labelled"].get(dataset["name"], [])
+        done = st.session_state[state.LABELLED].get(dataset.name, [])
         if query_id in done:
             done.remove(query_id)
     st.toast("Last label undone.")
+
+
+def judge(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]], mode: str,
+          hide: bool, session_id: str) -> None:
+    """The answers side by side, each with thumbs (THUMBS) or a "better" button (PAIR)."""
+    for i, (col, (model, response, question)) in enumerate(
+            zip(st.columns(len(shown)), shown, strict=True)):
+        with col:
+            st.markdown(f"**{'Answer ' + chr(65 + i) if hide else plain(model)}**")
+            st.code(response or "(no response logged)", language=None, wrap_lines=True)
+            if mode == THUMBS:
+                thumb = st.feedback("thumbs", key=state.label_thumb(query_id, model))
+                sent = state.label_sent(query_id, model)
+                if thumb is not None and not st.session_state.get(sent):
+                    vote(dataset, query_id, {model: float(thumb)}, question, session_id)
+                    st.session_state[sent] = True
+            elif st.button("This one is better", key=f"better_{query_id}_{i}"):
+                vote(dataset, query_id, {m: float(i == j) for j, (m, _, _) in enumerate(shown)},
+                     question, session_id)
+                finish(dataset, query_id)
+                st.rerun()
+
+
+def next_buttons(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]],
+                 mode: str) -> None:
+    """Next (once every answer is judged), Skip, and Undo the last label."""
+    done_all = all(st.session_state.get(state.label_sent(query_id, m)) for m, _, _ in shown)
+    a, b, c = st.columns(3)
+    if a.button("Next", type="primary", disabled=mode == THUMBS and not done_all):
+        finish(dataset, query_id)
+        st.rerun()
+    if b.button("Skip"):
+        st.session_state.setdefault(state.SKIPPED, []).append(query_id)
+        st.rerun()
+    if c.button("Undo last label"):
+        undo(dataset)
+        st.rerun()

@@ -7,9 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from app.embed.embeddings import ENCODERS, default_encoder
-from app.embed.maps import Objective, oracle_pick
+from app.embed.maps import MapParams, Objective, ensure_map, oracle_pick
 from app.present.text import svg
-from app.store.outcomes import OutcomeMatrix, query_details
+from app.store.datasets import Dataset, OutcomeMatrix, query_details
+from app.ui import resources
 
 COLOUR_BY = ("oracle-best model", "task", "one model's score", "a router's regret")
 ROUTER_CHOICE = "a saved router's choice"
@@ -98,3 +99,23 @@ def _wrap(text: str, width: int = 70, lines: int = 3) -> str:
     text = " ".join(str(text).split())
     parts = [svg(text[i:i + width]) for i in range(0, min(len(text), width * lines), width)]
     return "<br>".join(parts) + ("…" if len(text) > width * lines else "")
+
+
+def coords_with_progress(store, dataset: Dataset, encoder: str, params: MapParams):
+    """The map's 2-D coordinates; the first time, embed and project with a progress bar."""
+    if resources.map_coords(dataset, encoder, params) is None:
+        with st.status(f"Building the map of {dataset.name} ...", expanded=True) as status:
+            bar = st.progress(0.0)
+            ensure_map(store, dataset.id, dataset.version, encoder, params,
+                       progress=lambda stage, fraction: bar.progress(fraction, text=stage))
+            status.update(label="Map ready", state="complete", expanded=False)
+        resources.map_coords.clear()
+    return resources.map_coords(dataset, encoder, params)[1]
+
+
+def router_regret(dataset: Dataset, config_json: str | None, name: str | None):
+    """Per-query regret of the chosen router (None when none is chosen)."""
+    if config_json is None:
+        return None
+    with st.spinner(f"Training {name} on {dataset.name} ..."):
+        return resources.router_choices(dataset, config_json)[1]

@@ -8,19 +8,18 @@ import streamlit as st
 
 from app.embed.embeddings import embed_dataset, get_encoder
 from app.embed.maps import MapParams, oracle_pick
-from app.store.outcomes import OutcomeMatrix
+from app.store.datasets import Dataset, OutcomeMatrix
 from app.ui import resources
 
 
-def place_query(dataset, encoder_name: str, params: MapParams, matrix: OutcomeMatrix
+def place_query(dataset: Dataset, encoder_name: str, params: MapParams, matrix: OutcomeMatrix
                 ) -> np.ndarray | None:
     """Ask for a query; return its 2-D position (1, 2) and list its nearest logged queries."""
     text = st.text_input("Place a new query on the map", key="map_place",
                          placeholder="e.g. What is the capital of Chile?").strip()
     if not text:
         return None
-    dataset_id, version = int(dataset["dataset_id"]), dataset["content_hash"]
-    reducer = resources.reducer(dataset_id, version, encoder_name, params)
+    reducer = resources.reducer(dataset, encoder_name, params)
     if reducer is None:
         st.warning("This map's projection model is not on disk (it was computed elsewhere); "
                    "delete the cached map to rebuild it.")
@@ -28,11 +27,11 @@ def place_query(dataset, encoder_name: str, params: MapParams, matrix: OutcomeMa
     encoder = get_encoder(encoder_name)
     vector = encoder.encode([text])
     position = reducer.transform(vector)
-    _, X, _ = embed_dataset(resources.store(), dataset_id, encoder_name)
+    _, X, _ = embed_dataset(resources.store(), dataset.id, encoder_name)
     similarity = X @ vector[0]
     nearest = np.argsort(-similarity)[:8]
     pick = oracle_pick(matrix.scores[nearest], matrix.costs[nearest])
-    questions = resources.questions(dataset_id, version)
+    questions = resources.questions(dataset)
     table = pd.DataFrame({
         "similarity": similarity[nearest], "question": [questions[i] for i in nearest],
         "task": matrix.tasks[nearest],

@@ -7,10 +7,17 @@ import time
 import pandas as pd
 import streamlit as st
 
+from app.models import secrets
+from app.models.pool import ModelSpec
 from app.present.text import plain
+from app.routing import catalog
+from app.routing.configs import RouterConfig
 from app.routing.feedback import Vote, record_vote
-from app.routing.playground import Plan, Round
-from app.ui import resources
+from app.routing.playground import Plan, Round, live_plan, start_round
+from app.routing.playground import plan as plan_for
+from app.ui import resources, state
+from app.ui.context import PageContext
+from app.ui.router_choice import load_router
 
 POLL = 0.05
 
@@ -21,14 +28,35 @@ def columns(round_: Round, blind: bool, session_id: str) -> None:
             answer_column(round_.round_id, index, blind, session_id)
 
 
+
+def send(ctx: PageContext, prompt: str, configs: list[RouterConfig], pool: dict[str, ModelSpec],
+         demo: dict[str, dict]) -> None:
+    """Plan every chosen router for the prompt and start the round (answers stream in)."""
+    text = prompt.strip()
+    if not 2 <= len(configs) <= 4 or not text:
+        st.warning("Pick two to four routers and write a prompt.")
+        return
+    usable = [n for n, spec in pool.items()
+              if not spec.hidden and secrets.where(spec.key_env()) != "missing"]
+    plans = [live_plan(c.name, c.kind, c.params) if catalog.is_live(c.kind) else
+             plan_for(c.name, load_router(c, ctx.dataset, usable),
+                      resources.as_queries((text,), c.encoder), pool)
+             for c in configs]
+    verifier = demo.get(text, {}).get("verifier")
+    st.session_state[state.PLAYGROUND_ROUND] = start_round(ctx.store, text, plans, pool,
+                                                           verifier)
+    if verifier:
+        st.caption(f"This is a demo prompt: live routers may use its {verifier['type']} "
+                   "verifier as their judge.")
+
 @st.fragment(parallel=True)
 def answer_column(round_id: str, index: int, blind: bool, session_id: str) -> None:
     """Header, the streamed answer, its numbers, and the thumbs for one router."""
-    round_ = st.session_state.get("playground_round")
+    round_ = st.session_state.get(state.PLAYGROUND_ROUND)
     if round_ is None or round_.round_id != round_id:
         return
     plan = round_.plans[index]
-    voted = st.session_state.get(f"voted_{round_id}_{index}")
+    voted = st.session_state.get(state.voted(round_id, index))
     reveal = not blind or voted is not None
     st.markdown(f"**{plain(plan.router) if reveal else f'Router {chr(65 + index)}'}**")
     if plan.live:
@@ -67,12 +95,12 @@ def _why(plan: Plan) -> None:
 
 
 def _thumbs(round_: Round, index: int, plan: Plan, call, session_id: str) -> None:
-    key = f"voted_{round_.round_id}_{index}"
+    key = state.voted(round_.round_id, index)
     same = [i for i, p in enumerate(round_.plans) if p.model == plan.model and i != index]
-    if any(st.session_state.get(f"voted_{round_.round_id}_{i}") is not None for i in same):
+    if any(st.session_state.get(state.voted(round_.round_id, i)) is not None for i in same):
         st.caption("Same answer as another column: your vote there counts for both.")
         return
-    choice = st.feedback("thumbs", key=f"thumbs_{round_.round_id}_{index}",
+    choice = st.feedback("thumbs", key=state.thumbs(round_.round_id, index),
                          disabled=st.session_state.get(key) is not None)
     if choice is None or st.session_state.get(key) is not None:
         return
@@ -90,7 +118,7 @@ def live_column(round_: Round, index: int, blind: bool, session_id: str) -> None
     """A live router's column: its steps as they happen, then the answer and the totals."""
     plan = round_.plans[index]
     slot = round_.live[index]
-    voted = st.session_state.get(f"voted_{round_.round_id}_{index}")
+    voted = st.session_state.get(state.voted(round_.round_id, index))
     reveal = not blind or voted is not None
     steps_box = st.empty()
     while not slot.done.is_set():
@@ -107,8 +135,8 @@ def live_column(round_: Round, index: int, blind: bool, session_id: str) -> None
     st.caption(f"{result.calls} calls · ${result.cost_usd:.6f} in all · "
                f"{result.latency_ms:,.0f} ms of model time"
                + (f" · answer from {plain(result.model)}" if reveal else ""))
-    key = f"voted_{round_.round_id}_{index}"
-    choice = st.feedback("thumbs", key=f"thumbs_{round_.round_id}_{index}",
+    key = state.voted(round_.round_id, index)
+    choice = st.feedback("thumbs", key=state.thumbs(round_.round_id, index),
                          disabled=voted is not None)
     if choice is None or voted is not None:
         return

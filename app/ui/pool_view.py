@@ -11,11 +11,12 @@ import streamlit as st
 from app import settings
 from app.models import llm, local_server, secrets
 from app.models.pool import KINDS, STYLES, ModelSpec, PoolError, load_pool, make_spec, save_pool
+from app.ui import state
 
 
 def pool_table(pool: dict[str, ModelSpec]) -> None:
     """Every model with where its key comes from (never the key), prices and health."""
-    health = st.session_state.get("pool_health", {})
+    health = st.session_state.get(state.POOL_HEALTH, {})
     rows = []
     for name, spec in pool.items():
         per_in, per_out, source = llm.prices(spec)
@@ -36,8 +37,8 @@ def pool_table(pool: dict[str, ModelSpec]) -> None:
         with st.spinner("Checking (local server listing, or a 1-token call per cloud model)"):
             with ThreadPoolExecutor(max_workers=4) as executor:
                 results = dict(zip(pool, executor.map(llm.check, pool.values()), strict=True))
-        st.session_state["pool_health"] = {n: (h.ok, h.message) for n, h in results.items()}
-        st.session_state["pool_health_at"] = time.time()
+        st.session_state[state.POOL_HEALTH] = {n: (h.ok, h.message) for n, h in results.items()}
+        st.session_state[state.POOL_HEALTH_AT] = time.time()
         st.rerun()
 
 
@@ -115,7 +116,7 @@ def pool_editor(pool: dict[str, ModelSpec]) -> None:
             return
         updated = {k: v for k, v in load_pool().items() if k != choice}
         save_pool({**updated, new.name: new})
-        st.session_state.pop("pool_health", None)
+        st.session_state.pop(state.POOL_HEALTH, None)
         st.toast(f"Saved {new.name}")
         st.rerun()
     if deleted and spec:

@@ -11,10 +11,9 @@ import streamlit as st
 from app.data.demo.log import ensure_demo as _ensure_demo
 from app.embed import maps
 from app.embed.embeddings import default_encoder
-from app.store import summary
+from app.store import datasets, summary
+from app.store.datasets import Dataset, OutcomeMatrix
 from app.store.db import Store, open_store
-from app.store.outcomes import OutcomeMatrix
-from app.store.outcomes import outcome_matrix as _outcome_matrix
 
 
 @st.cache_resource(show_spinner=False)
@@ -29,65 +28,66 @@ def ensure_demo() -> str | None:
     return _ensure_demo(store())
 
 
-# Summaries are cached per dataset version: a re-import changes the hash, so nothing stale.
+# Everything is cached per Dataset value (id, version, counts): a re-import or a growing
+# collection is a new value, so nothing stale is ever shown.
 @st.cache_data(show_spinner=False, max_entries=64)
-def model_summary(dataset_id: int, version: str) -> pd.DataFrame:
-    return summary.model_summary(store(), dataset_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def oracle_summary(dataset_id: int, version: str) -> dict:
-    return summary.oracle_summary(store(), dataset_id)
+def model_summary(dataset: Dataset) -> pd.DataFrame:
+    return summary.model_summary(store(), dataset.id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def task_breakdown(dataset_id: int, version: str) -> pd.DataFrame:
-    return summary.task_breakdown(store(), dataset_id)
+def oracle_summary(dataset: Dataset) -> dict:
+    return summary.oracle_summary(store(), dataset.id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def split_counts(dataset_id: int, version: str) -> dict[str, int]:
-    return summary.split_counts(store(), dataset_id)
+def task_breakdown(dataset: Dataset) -> pd.DataFrame:
+    return summary.task_breakdown(store(), dataset.id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def split_counts(dataset: Dataset) -> dict[str, int]:
+    return summary.split_counts(store(), dataset.id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def outcome_matrix(dataset_id: int, version: str) -> OutcomeMatrix:
-    return _outcome_matrix(store(), dataset_id)
+def outcome_matrix(dataset: Dataset) -> OutcomeMatrix:
+    return datasets.outcome_matrix(store(), dataset.id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def questions(dataset_id: int, version: str) -> list[str]:
-    return [q for (q,) in store().rows("SELECT embed_text FROM queries WHERE dataset_id = ? "
-                                       "ORDER BY query_id", [dataset_id])]
+def questions(dataset: Dataset) -> list[str]:
+    return datasets.query_texts(store(), dataset.id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def map_coords(dataset_id: int, version: str, encoder: str, params: maps.MapParams):
+def map_coords(dataset: Dataset, encoder: str, params: maps.MapParams):
     """(query_ids, coords) of a computed map, or None (then the page builds it)."""
-    return maps.cached_projection(store(), dataset_id, version, encoder, params)
+    return maps.cached_projection(store(), dataset.id, dataset.version, encoder, params)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def regions(dataset_id: int, version: str, encoder: str, params: maps.MapParams,
-            objective: maps.Objective, router: tuple | None = None) -> maps.Regions:
-    """Win regions; with objective kind "router", regions of that router's choices."""
-    _, coords = map_coords(dataset_id, version, encoder, params)
-    matrix = outcome_matrix(dataset_id, version)
+def regions(dataset: Dataset, encoder: str, params: maps.MapParams,
+            objective: maps.Objective, router: str | None = None) -> maps.Regions:
+    """Win regions; with objective kind "router", regions of the choices of the router
+    whose config JSON is `router`."""
+    _, coords = map_coords(dataset, encoder, params)
+    matrix = outcome_matrix(dataset)
     if objective.kind == "router" and router is not None:
-        choice, _ = router_choices(*router)
+        choice, _ = router_choices(dataset, router)
         votes = np.eye(len(matrix.models))[choice]
         return maps.win_regions(coords, votes, np.zeros_like(votes), maps.Objective("best"))
     return maps.win_regions(coords, matrix.scores, matrix.costs, objective)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def router_choices(dataset: str, dataset_id: int, version: str, config_json: str):
+def router_choices(dataset: Dataset, config_json: str):
     """(chosen model column in the outcome matrix, regret vs the oracle) for every query,
     at the router's quality-first setting. Training queries are scored in-sample."""
-    router = fitted_router(dataset, version, config_json)
-    matrix = outcome_matrix(dataset_id, version)
+    router = fitted_router(dataset, config_json)
+    matrix = outcome_matrix(dataset)
     config = json.loads(config_json)
-    data = routing_data(dataset, version, config.get("encoder") or default_encoder())
+    data = routing_data(dataset, config.get("encoder") or default_encoder())
     columns = np.array([matrix.models.index(m) for m in router.models_])
     choice = columns[router.choose(router.score(data.outcomes.queries))]
     reward = np.nan_to_num(matrix.scores, nan=0.0)
@@ -96,25 +96,25 @@ def router_choices(dataset: str, dataset_id: int, version: str, config_json: str
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def reducer(dataset_id: int, version: str, encoder: str, params: maps.MapParams):
-    return maps.load_reducer(dataset_id, version, encoder, params)
+def reducer(dataset: Dataset, encoder: str, params: maps.MapParams):
+    return maps.load_reducer(dataset.id, dataset.version, encoder, params)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def routing_data(dataset: str, version: str, encoder: str):
+def routing_data(dataset: Dataset, encoder: str | None):
     """A dataset as router input (embeddings, outcomes, split), once per version."""
     from app.routing.configs import load_for_routing
 
-    return load_for_routing(store(), dataset, encoder)
+    return load_for_routing(store(), dataset.name, encoder)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def fitted_router(dataset: str, version: str, config_json: str):
-    """A router trained on the dataset's training split, once per (version, config)."""
+def fitted_router(dataset: Dataset, config_json: str):
+    """A router trained on the dataset's training split, once per (dataset, config)."""
     from app.routing.configs import RouterConfig, fit_router
 
     config = RouterConfig(**json.loads(config_json))
-    data = routing_data(dataset, version, config.encoder or default_encoder())
+    data = routing_data(dataset, config.encoder or default_encoder())
     return fit_router(store(), config, data)
 
 

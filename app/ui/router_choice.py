@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app.routing import catalog
-from app.routing.configs import RouterConfig, default_configs, saved_configs
+from app.routing.configs import RouterConfig, RouterProblem, default_configs, saved_configs
+from app.store import datasets
+from app.store.datasets import Dataset
 from app.ui import resources
 
 
@@ -27,14 +29,15 @@ def load_router(config: RouterConfig, dataset, arms: list[str] | None = None):
     if dataset is None:
         st.error("Import a dataset first: routers learn from a log.")
         st.stop()
-    return resources.fitted_router(config.dataset or dataset["name"], _version(config, dataset),
-                                   config.to_json())
+    return resources.fitted_router(_trained_on(config, dataset), config.to_json())
 
 
-def _version(config: RouterConfig, dataset) -> str:
-    if config.dataset and config.dataset != dataset["name"]:
-        found = resources.store().rows("SELECT content_hash FROM datasets WHERE name = ?",
-                                       [config.dataset])
-        if found:
-            return found[0][0]
-    return dataset["content_hash"]
+def _trained_on(config: RouterConfig, dataset: Dataset) -> Dataset:
+    """The dataset a saved router learns from: its own, else the sidebar's."""
+    if not config.dataset or config.dataset == dataset.name:
+        return dataset
+    own = datasets.by_name(resources.store(), config.dataset)
+    if own is None:
+        raise RouterProblem(f"router '{config.name}' learns from dataset '{config.dataset}', "
+                            "which no longer exists: retrain it on another dataset")
+    return own

@@ -14,21 +14,21 @@ from app.routing.configs import (
     save_config,
     saved_configs,
 )
+from app.store.datasets import Dataset
 from app.ui import resources
 from routers.compare import metrics
 from routers.evaluate import sweep
 
 
-def try_router(config: RouterConfig, dataset) -> None:
+def try_router(config: RouterConfig, dataset: Dataset) -> None:
     """Train on the training split and show test quality, cost and AIQ at a glance."""
-    version = dataset["content_hash"]
-    with st.spinner(f"Training {config.name} on {dataset['name']} ..."):
+    with st.spinner(f"Training {config.name} on {dataset.name} ..."):
         try:
-            router = resources.fitted_router(dataset["name"], version, config.to_json())
+            router = resources.fitted_router(dataset, config.to_json())
         except RouterProblem as exc:
             st.error(plain(exc))
             return
-        data = resources.routing_data(dataset["name"], version, config.encoder)
+        data = resources.routing_data(dataset, config.encoder)
         test = data.outcomes.subset(data.test)
         test = test.subset(np.flatnonzero(~np.isnan(test.reward).any(axis=1)))
         row = metrics(sweep(router, test.queries, test, name=config.name), test, n_boot=0)

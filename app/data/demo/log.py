@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app import settings
 from app.data.importers import LongMapping, import_path
+from app.store.datasets import id_of
 from app.store.db import Store
 
 DEMO_DIR = settings.REPO_ROOT / "data" / "demo"
@@ -26,8 +27,8 @@ LOG_MAPPING = LongMapping(text="prompt", model="model", score="score", id="promp
 
 def export_log(store: Store, dataset: str, path: Path) -> int:
     """Write a collected dataset as a long JSONL log (one line per prompt and model)."""
-    found = store.rows("SELECT dataset_id FROM datasets WHERE name = ?", [dataset])
-    if not found:
+    dataset_id = id_of(store, dataset)
+    if dataset_id is None:
         raise ValueError(f"no dataset named '{dataset}'")
     path.parent.mkdir(parents=True, exist_ok=True)
     with store.cursor() as cur:
@@ -36,7 +37,7 @@ def export_log(store: Store, dataset: str, path: Path) -> int:
                    o.model, o.score, o.cost_usd, round(o.latency_ms, 1) AS latency_ms,
                    o.tokens_in, o.tokens_out, o.response
             FROM queries q JOIN outcomes o USING (query_id)
-            WHERE q.dataset_id = {int(found[0][0])}
+            WHERE q.dataset_id = {int(dataset_id)}
             ORDER BY q.query_id, o.model) TO '{_sql_path(path)}' (FORMAT json)""")
         return cur.execute("SELECT count(*) FROM read_json(?)", [str(path)]).fetchall()[0][0]
 

@@ -17,6 +17,7 @@ from app.data.importers.mapping import LongMapping, WideMapping, guess_field, gu
 from app.data.importers.problems import ImportProblem, ImportReport
 from app.data.importers.sources import content_hash, list_files, stage_files
 from app.data.importers.stage import stage_long, stage_wide
+from app.store.datasets import version_of
 from app.store.db import Store
 
 __all__ = ["FORMATS", "ImportProblem", "ImportReport", "LongMapping", "WideMapping",
@@ -52,11 +53,11 @@ def import_path(store: Store, path: str | Path, *, fmt: str = "auto", name: str 
     options = json.dumps(mapping.as_dict() if mapping else None, sort_keys=True)
     digest = content_hash(files, fmt, options)
     report = ImportReport(dataset=name, format=fmt, files=[p.name for p in files])
-    existing = store.rows("SELECT content_hash FROM datasets WHERE name = ?", [name])
-    if existing and existing[0][0] == digest:
+    existing = version_of(store, name)
+    if existing == digest:
         report.unchanged = True
         return report
-    if existing and not replace:
+    if existing is not None and not replace:
         raise ImportProblem(str(path), f"a dataset named '{name}' already exists with other "
                             "content.", "Choose another name (--name), or replace it "
                             "(--replace).")
@@ -90,9 +91,6 @@ def _stage_log(cur, fmt: str, columns: list[str], mapping, label: str):
                                 "Use --format long or --format wide with column flags, or "
                                 "--format auto.")
         return "routerbench", _wide_columns(routerbench.stage(cur, columns, label))
-    if fmt == "llmrouter":
-        raise ImportProblem(label, "is not an LLMRouter score file.",
-                            "Use --format auto, long or wide for this file.")
     if isinstance(mapping, WideMapping) or (fmt == "wide" and mapping is None):
         mapping = mapping or guess_wide(columns, _numeric_columns(cur, columns))
         if mapping is None:
