@@ -1,8 +1,8 @@
 """Import query logs (RouterBench, LLMRouter, generic long / wide) into the store.
 
-Every import runs in one transaction: it stages the files with DuckDB's readers, reshapes
-them to one row per (query, model), validates, and writes; any problem leaves the
-database exactly as it was.
+`import_path` picks the log's layout (layouts.py), then runs one transaction: the layout
+stages the files with DuckDB's readers as one row per (query, model), load.py validates
+and writes; any problem leaves the database exactly as it was.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ import json
 import re
 from pathlib import Path
 
-from app.data.importers import llmrouter, routerbench
+from app.data.importers.layouts import numeric_columns, pick_layout
 from app.data.importers.load import delete_dataset, validate, write_dataset
-from app.data.importers.mapping import LongMapping, WideMapping, guess_field, guess_long, guess_wide
+from app.data.importers.mapping import LongMapping, WideMapping
 from app.data.importers.problems import ImportProblem, ImportReport
 from app.data.importers.sources import content_hash, list_files, stage_files
-from app.data.importers.stage import stage_long, stage_wide
 from app.store.datasets import version_of
 from app.store.db import Store
 
@@ -38,17 +37,8 @@ def import_path(store: Store, path: str | Path, *, fmt: str = "auto", name: str 
                             f"Use one of: {', '.join(FORMATS)}.")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
-    is_llmrouter = fmt == "llmrouter" or (fmt == "auto" and llmrouter.looks_like(path))
-    if fmt == "llmrouter" and path.exists() and not llmrouter.looks_like(path):
-        raise ImportProblem(str(path), "is not LLMRouter data: expected a folder with "
-                            "dcrouter_preprocessed/*.json or a JSON array of {question, scores}.",
-                            "Use --format auto to detect the layout.")
-    if is_llmrouter:
-        found = llmrouter.find_files(path, queries, prices)
-        files = found.all()
-        list_files(found.scores[0])  # size and emptiness checks
-    else:
-        files = list_files(path)
+    layout = pick_layout(path, fmt, mapping, queries, prices)
+    files = layout.files
     name = check_name(name or default_name(path))
     options = json.dumps(mapping.as_dict() if mapping else None, sort_keys=True)
     digest = content_hash(files, fmt, options)
@@ -65,87 +55,15 @@ def import_path(store: Store, path: str | Path, *, fmt: str = "auto", name: str 
 
     def work(cur):
         report.replaced = delete_dataset(cur, name)
-        if is_llmrouter:
-            notes = llmrouter.stage(cur, found)
-            report.format, column_of = "llmrouter", _llmrouter_columns
-        else:
-            columns = stage_files(cur, files)
-            report.format, column_of = _stage_log(cur, fmt, columns, mapping, label)
-            notes = []
-        notes = validate(cur, column_of, label) + notes
-        report.notes = notes
-        write_dataset(cur, name=name, kind=kind, fmt=report.format, source=source or str(path),
-                      content_hash=digest, notes=notes, report=report)
+        staged = layout.stage(cur, label)
+        report.format = staged.format
+        report.notes = validate(cur, staged.column_of, label) + staged.notes
+        report.queries, report.models, report.outcomes = write_dataset(
+            cur, name=name, kind=kind, fmt=staged.format, source=source or str(path),
+            content_hash=digest, notes=report.notes)
 
     store.write(work)
     return report
-
-
-def _stage_log(cur, fmt: str, columns: list[str], mapping, label: str):
-    """Pick the layout (given or detected), build `stage`; return (format, column namer)."""
-    if fmt == "routerbench" or (fmt == "auto" and mapping is None
-                                and routerbench.matches(columns)):
-        if not routerbench.matches(columns):
-            raise ImportProblem(label, "does not look like a RouterBench log: it needs the "
-                                "columns sample_id, prompt, eval_name and <model>|total_cost.",
-                                "Use --format long or --format wide with column flags, or "
-                                "--format auto.")
-        return "routerbench", _wide_columns(routerbench.stage(cur, columns, label))
-    if isinstance(mapping, WideMapping) or (fmt == "wide" and mapping is None):
-        mapping = mapping or guess_wide(columns, _numeric_columns(cur, columns))
-        if mapping is None:
-            raise _no_layout(label, columns, "wide")
-        stage_wide(cur, mapping, columns, label)
-        return "wide", _wide_columns(mapping)
-    # A model column means one row per (query, model); otherwise try per-model columns.
-    if mapping is None and fmt == "auto" and guess_field(columns, "model") is None:
-        wide = guess_wide(columns, _numeric_columns(cur, columns))
-        if wide is not None:
-            stage_wide(cur, wide, columns, label)
-            return "wide", _wide_columns(wide)
-    mapping = mapping or guess_long(columns)
-    if mapping is None:
-        raise _no_layout(label, columns, "long" if fmt == "auto" else fmt)
-    stage_long(cur, mapping, columns, label)
-    return "long", lambda field, model: getattr(mapping, field, None)
-
-
-def _wide_columns(mapping: WideMapping):
-    patterns = {"score": mapping.score_pattern, "cost": mapping.cost_pattern,
-                "latency": mapping.latency_pattern}
-
-    def column_of(field: str, model: str) -> str | None:
-        if field in patterns:
-            return mapping.column(patterns[field], model)
-        return getattr(mapping, field, None) if field != "model" else None
-    return column_of
-
-
-def _llmrouter_columns(field: str, model: str) -> str | None:
-    return {"score": f"scores.{model}", "text": "question"}.get(field)
-
-
-def _numeric_columns(cur, columns: list[str]) -> list[str]:
-    """Columns whose non-empty values all parse as numbers (files are read as text)."""
-    numeric = []
-    for column in columns:
-        ok = cur.execute(f"""SELECT count(*) > 0 AND count(*) = count(TRY_CAST(v AS DOUBLE))
-            FROM (SELECT nullif(trim(CAST("{column.replace('"', '""')}" AS VARCHAR)), '') AS v
-                  FROM raw LIMIT 1000) WHERE v IS NOT NULL""").fetchall()[0][0]
-        if ok:
-            numeric.append(column)
-    return numeric
-
-
-def _no_layout(label: str, columns: list[str], fmt: str) -> ImportProblem:
-    shown = ", ".join(columns[:25]) + (" ..." if len(columns) > 25 else "")
-    fields = ("text", "model", "score") if fmt != "wide" else ("text",)
-    missing = [f for f in fields if guess_field(columns, f) is None]
-    what = (f"no column for the {' / '.join(missing)} was recognised" if missing
-            else "no per-model score columns were recognised")
-    return ImportProblem(label, f"could not be read as a {fmt} log: {what} (columns: {shown}).",
-                         "Name the columns with --text-col, --model-col and --score-col "
-                         "(long) or --text-col and --models (wide), or use the mapping form.")
 
 
 def default_name(path: Path) -> str:
@@ -172,7 +90,7 @@ def peek_columns(store: Store, path: Path) -> tuple[list[str], list[str]]:
 
     def look(cur):
         columns = stage_files(cur, files, table="raw")
-        numeric = _numeric_columns(cur, columns)
+        numeric = numeric_columns(cur, columns)
         cur.execute("DROP TABLE IF EXISTS raw")
         return columns, numeric
     with store.cursor() as cur:

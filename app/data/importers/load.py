@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from app.data.importers.problems import ImportProblem, ImportReport
+from app.data.importers.problems import ImportProblem
 
 ColumnOf = Callable[[str, str], str | None]  # (field, model) -> the file's column name
 
@@ -116,8 +116,9 @@ def _skip_notes(cur) -> list[str]:
 
 
 def write_dataset(cur, *, name: str, kind: str, fmt: str, source: str, content_hash: str,
-                  notes: list[str], report: ImportReport) -> None:
-    """Insert dataset, queries, outcomes and model names from the validated stage tables."""
+                  notes: list[str]) -> tuple[int, int, int]:
+    """Insert dataset, queries, outcomes and model names from the validated stage tables;
+    return what was written: (queries, models, outcomes)."""
     dataset_id = cur.execute(
         "INSERT INTO datasets (name, kind, format, source, content_hash, notes) "
         "VALUES (?, ?, ?, ?, ?, ?) RETURNING dataset_id",
@@ -147,11 +148,12 @@ def write_dataset(cur, *, name: str, kind: str, fmt: str, source: str, content_h
         WHERE {_VALID_SCORE}""")
     cur.execute("INSERT INTO models (model) SELECT DISTINCT model FROM stage "
                 "ON CONFLICT DO NOTHING")
-    report.queries, report.models, report.outcomes = cur.execute("""
+    written = cur.execute("""
         SELECT (SELECT count(*) FROM chosen), count(DISTINCT model), count(*)
         FROM outcomes WHERE query_id IN (SELECT query_id FROM chosen)""").fetchall()[0]
     for table in ("chosen", "stage", "stage_rows", "raw"):
         cur.execute(f"DROP TABLE IF EXISTS {table}")
+    return tuple(int(n) for n in written)
 
 
 def delete_dataset(cur, name: str) -> bool:
