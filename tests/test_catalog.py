@@ -93,7 +93,7 @@ def test_a_new_kind_is_trained_compared_and_planned(tiny, toy_store):
     router = fit_router(toy_store, config, data)
     assert router.means_["dear"] > router.means_["cheap"]
     result = compare(toy_store, "toy", [config], n_boot=20, data=data)
-    assert "tiny" in result.curves
+    assert "tiny" in result.routers and "tiny" in [row["name"] for row in result.rows]
     pool = {name: make_spec(name, {"litellm_model": f"openai/{name}", "kind": "chat",
                                    "api_base": "http://127.0.0.1:9/v1"})
             for name in ("cheap", "dear")}
