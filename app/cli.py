@@ -377,7 +377,7 @@ def _serve(args) -> int:
         return 0
     finally:
         stop(dashboard)
-        stop(server)
+        local_server.stop(server)  # records that this stop was asked for
 
 
 def _stop_on_signal(signum, frame):

@@ -129,8 +129,9 @@ def local_server_status() -> Finding:
     if local_server.is_up():
         return Finding("model server", OK, f"SmolLM2 and Gemma 3 answer on {url}")
     exited = local_server.why_down()
-    if exited:
-        return Finding("model server", FAIL, exited, "make run")
+    if exited:  # a crash fails; a server stopped from outside is only not running
+        return Finding("model server", FAIL if local_server.crashed() else WARN, exited,
+                       "make run")
     return Finding("model server", WARN, f"not running on {url}",
                    "`make run` starts it with the dashboard")
 

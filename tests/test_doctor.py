@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,22 +28,27 @@ def test_quick_checks_pass_on_a_fresh_database(tmp_path, monkeypatch, capsys):
     assert "schema version 5" in findings["database"].verdict
 
 
-def test_a_locked_database_fails_with_the_holder_and_the_fix(tmp_path, monkeypatch):
+@pytest.fixture
+def held_db(tmp_path):
+    """(path, pid): a database file held open for writing by another process."""
     db = tmp_path / "held.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; from app.store.db import open_store; held = open_store(sys.argv[1]); "
         "print('holding', flush=True); time.sleep(120)"), str(db)], cwd=REPO,
         stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "holding"
-        monkeypatch.setenv("ROUTELAB_DB", str(db))
-        finding = doctor.database()
-        assert finding.status == doctor.FAIL
-        assert f"locked by process {holder.pid}" in finding.verdict
-        assert f"kill {holder.pid}" in finding.fix and "ROUTELAB_DB" in finding.fix
-    finally:
-        holder.kill()
-        holder.wait()
+    assert holder.stdout.readline().strip() == "holding"
+    yield db, holder.pid
+    holder.kill()
+    holder.wait()
+
+
+def test_a_locked_database_fails_with_the_holder_and_the_fix(held_db, monkeypatch):
+    db, pid = held_db
+    monkeypatch.setenv("ROUTELAB_DB", str(db))
+    finding = doctor.database()
+    assert finding.status == doctor.FAIL
+    assert f"locked by process {pid}" in finding.verdict
+    assert f"kill {pid}" in finding.fix and "ROUTELAB_DB" in finding.fix
 
 
 def test_a_database_from_a_newer_routelab_is_named(store):
@@ -105,21 +109,10 @@ def test_the_llama_build_is_the_portable_one_make_setup_records():
     assert finding.status == doctor.OK and "portable build" in finding.verdict
 
 
-def test_the_cli_prints_one_line_per_check_and_fails_on_a_failure(tmp_path, capsys):
-    db = tmp_path / "held.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from app.store.db import open_store; held = open_store(sys.argv[1]); "
-        "print('holding', flush=True); time.sleep(120)"), str(db)], cwd=REPO,
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "holding"
-        started = time.monotonic()
-        assert main(["--db", str(db), "doctor", "--quick"]) == 1
-        assert time.monotonic() - started < 30  # the quick checks are quick
-    finally:
-        holder.kill()
-        holder.wait()
+def test_the_cli_prints_one_line_per_check_and_fails_on_a_failure(held_db, capsys):
+    db, pid = held_db
+    assert main(["--db", str(db), "doctor", "--quick"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL database" in out and f"locked by process {holder.pid}" in out
+    assert "FAIL database" in out and f"locked by process {pid}" in out
     assert "1 failed: database" in out
     assert str(settings.DEFAULT_DB) not in out  # it checked the file it was given

@@ -150,6 +150,8 @@ def test_a_server_started_from_a_short_lived_thread_outlives_the_thread(monkeypa
         assert server.poll() is None and local_server.is_up(port)
     finally:
         local_server.stop(server)
+    assert local_server.why_down(port) is None  # stopped on purpose: only "not running"
+    assert not local_server.crashed(port)
 
 
 def test_a_server_that_vanished_unrecorded_is_named_once_then_at_once(tmp_path):

@@ -117,10 +117,14 @@ def stop(process: subprocess.Popen | None) -> None:
     and record its exit here: at interpreter exit the watcher thread may not get to it."""
     if process is None:
         return
-    process_guard.stop(process)
     port = next((p for p, pid in _started.items() if pid == process.pid), None)
     state = _state(port) if port else {}
-    if state.get("pid") == process.pid and state.get("exit") is None:
+    mine = state.get("pid") == process.pid
+    if mine and process.poll() is None:  # a stop we ask for is not a failure to report
+        _record(port, {**state, "stopped": True})
+    process_guard.stop(process)
+    state = _state(port) if port else {}
+    if mine and state.get("exit") is None:
         _record(port, {**state, "exit": process.returncode, "ended": time.time()})
 
 
@@ -239,8 +243,8 @@ def why_down(port: int | None = None, settle_s: float = 2.0) -> str | None:
     deadline = time.monotonic() + settle_s
     while True:
         state = _state(port)
-        if not state.get("pid"):
-            return None
+        if not state.get("pid") or state.get("stopped"):
+            return None  # never started here, or stopped on purpose: just "not running"
         if state.get("exit") is not None:
             return exit_message(int(state["exit"]), Path(state["log"]))
         if state.get("gone"):
@@ -253,6 +257,15 @@ def why_down(port: int | None = None, settle_s: float = 2.0) -> str | None:
         time.sleep(0.1)
     return (f"the local model server (pid {state['pid']}) is no longer running — see "
             f"{_shown(Path(state['log']))}; start it again with `routelab serve`.")
+
+
+def crashed(port: int | None = None) -> bool:
+    """Whether the server recorded on `port` ended by a fault (a signal other than a polite
+    stop, or a non-zero status) rather than being stopped."""
+    state = _state(port or settings.local_server_port())
+    code = state.get("exit")
+    return (code is not None and not state.get("stopped")
+            and code not in (0, -signal.SIGTERM, -signal.SIGINT))
 
 
 def log_tail(lines: int = 15, log: Path | None = None) -> str:
