@@ -35,6 +35,25 @@ def test_split_uses_the_logs_own_split_else_stratified():
     assert np.intersect1d(train, test).size == 0 and len(train) + len(test) == 20
 
 
+def test_the_split_is_by_query_text():
+    """A text (once case and spacing are normalised) never sits in both splits."""
+    texts = ["What is 2+2?", "what is  2+2?", "Capital of Peru?", "capital of peru?",
+             "Say hi", "Name a colour", "Count to 3", "Spell cat", "Add 1 and 1", "2*3?"]
+    tasks = np.array(["maths", "maths", "geo", "maths", "chat", "chat", "maths", "chat",
+                      "maths", "maths"])
+    for seed in range(20):
+        train, test, note = split_rows(np.array([None] * 10), tasks, 0.3, seed, texts)
+        assert "by query text" in note and len(train) + len(test) == 10
+        norm = [" ".join(t.lower().split()) for t in texts]
+        assert not {norm[i] for i in train} & {norm[i] for i in test}
+        assert 1 <= len(test) <= 5
+    # a log's own split that puts a text on both sides: its training rows are left out
+    own = np.array(["train", "test", "train", "test"])
+    train, test, note = split_rows(own, np.array(["a"] * 4), texts=["q1", "Q1 ", "q2", "q3"])
+    assert train.tolist() == [2] and test.tolist() == [1, 3]
+    assert "1 training rows whose text is also in test left out" in note
+
+
 def test_routerbench_subset_comparison(store, routerbench_dir):
     import_path(store, routerbench_dir)
     configs = [RouterConfig("knn", "knn", {"k": 50}, encoder=FAST),

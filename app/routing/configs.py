@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -61,30 +62,56 @@ def load_for_routing(store: Store, dataset: str, encoder: str | None = None, *,
     tasks = tuple(None if t is None else str(t) for t in matrix.tasks)
     queries = Queries(tuple(texts), X, tasks)
     outcomes = Outcomes(queries, tuple(matrix.models), matrix.scores, matrix.costs)
-    train, test, note = split_rows(matrix.splits, matrix.tasks, test_fraction, seed)
+    train, test, note = split_rows(matrix.splits, matrix.tasks, test_fraction, seed, texts)
     return DatasetForRouting(dataset, outcomes, matrix.query_ids, matrix.splits, train, test,
                              note, encoder or default_encoder())
 
 
 def split_rows(splits: np.ndarray, tasks: np.ndarray, test_fraction: float = 0.3,
-               seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
-    """(train rows, test rows, description): the log's own split, else stratified random."""
+               seed: int = 0, texts: Sequence[str] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, str]:
+    """(train rows, test rows, description): the log's own split, else a seeded split
+    stratified by task. Split by query text: rows whose texts are the same once normalised
+    (case, spacing) always land on the same side, so no test query has a twin in training;
+    where a log's own split puts a text on both sides, its training rows are left out."""
+    groups = _text_groups(texts if texts is not None else [str(i) for i in range(len(splits))])
     labels = np.array([str(s).lower() if s is not None else "" for s in splits])
     own_train = np.flatnonzero(labels == "train")
     own_test = np.flatnonzero(np.isin(labels, ["test", "val", "dev"]))
     if len(own_train) and len(own_test):
-        return own_train, own_test, (f"the log's own split ({len(own_train):,} train, "
-                                     f"{len(own_test):,} test)")
+        leaked = np.isin(groups[own_train], groups[own_test])
+        train = own_train[~leaked]
+        note = f"the log's own split ({len(train):,} train, {len(own_test):,} test"
+        if leaked.any():
+            note += f"; {int(leaked.sum()):,} training rows whose text is also in test left out"
+        return train, own_test, note + ")"
     rng = np.random.default_rng(seed)
+    strata = np.array([str(t) for t in tasks])
     test = []
-    groups = np.array([str(t) for t in tasks])
-    for group in np.unique(groups):
-        rows = rng.permutation(np.flatnonzero(groups == group))
-        test.extend(rows[: int(round(len(rows) * test_fraction))])
-    test = np.array(sorted(test), dtype=np.int64)
+    for stratum in np.unique(strata):
+        rows = np.flatnonzero(strata == stratum)
+        # whole groups of identical texts go to test until the stratum's share is reached
+        members = {g: rows[groups[rows] == g] for g in dict.fromkeys(groups[rows])}
+        order = rng.permutation(len(members))
+        keys, wanted, taken = list(members), int(round(len(rows) * test_fraction)), 0
+        for index in order:
+            if taken >= wanted:
+                break
+            test.extend(members[keys[index]])
+            taken += len(members[keys[index]])
+    test = np.array(sorted(set(test)), dtype=np.int64)
+    # a text in two tasks may still straddle the strata: its rows follow its test rows
+    test = np.flatnonzero(np.isin(groups, groups[test])) if len(test) else test
     train = np.setdiff1d(np.arange(len(labels)), test)
-    return train, test, (f"a seeded random split stratified by task ({len(train):,} train, "
-                         f"{len(test):,} test, seed {seed})")
+    return train, test, (f"a seeded random split stratified by task, by query text "
+                         f"({len(train):,} train, {len(test):,} test, seed {seed})")
+
+
+def _text_groups(texts: Sequence[str]) -> np.ndarray:
+    """One id per distinct text after normalising case and white space."""
+    keys = [" ".join(str(t).lower().split()) for t in texts]
+    ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    return np.array([ids[key] for key in keys], dtype=np.int64)
 
 
 def build_router(config: RouterConfig) -> Router:
