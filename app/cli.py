@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -292,7 +293,7 @@ def _evaluate(args) -> int:
         for row in out["metrics"]:
             if row["name"] in out["curves"]:
                 out["curves"][row["name"]]["aiq"] = row["aiq"]
-        print(json.dumps(out, indent=1, default=float))
+        print(json.dumps(_strict_json(out), indent=1, allow_nan=False))
         return 0
     print(f"{result.dataset}: {result.test_size:,} test queries, {result.split_note}")
     print(f"{'name':<34} {'quality':>8} {'$/query':>10} {'AIQ':>7} {'best q':>7} "
@@ -309,6 +310,20 @@ def _evaluate(args) -> int:
     for line in summary(result):
         print(line)
     return 0
+
+
+def _strict_json(value):
+    """Plain JSON values: numpy numbers and arrays as Python ones, NaN and infinities (a
+    metric that does not exist, e.g. AIQ over a zero-width cost range) as null."""
+    if isinstance(value, dict):
+        return {str(k): _strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict_json(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return _strict_json(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _export(args) -> int:

@@ -50,9 +50,7 @@ class Outcomes:
 
     def mean_costs(self) -> np.ndarray:
         """Mean cost per model (0 where no cost is known)."""
-        with np.errstate(invalid="ignore"):
-            means = np.nanmean(self.cost, axis=0) if len(self.cost) else np.zeros(len(self.models))
-        return np.nan_to_num(means, nan=0.0)
+        return column_means(self.cost, fill=0.0)
 
 
 @dataclass(frozen=True)
@@ -229,6 +227,16 @@ class Router:
 
     def _score(self, queries: Queries) -> np.ndarray:
         raise NotImplementedError
+
+
+def column_means(values: np.ndarray, fill: float = np.nan) -> np.ndarray:
+    """Mean of each column over its known (non-NaN) entries; `fill` for a column with none.
+    Unlike np.nanmean it warns about nothing: logs without costs are normal input."""
+    values = np.asarray(values, dtype=float).reshape(len(values), -1)
+    known = ~np.isnan(values)
+    counts = known.sum(axis=0)
+    sums = np.where(known, values, 0.0).sum(axis=0)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), fill)
 
 
 def rewards_of(outcomes: Outcomes, model: str) -> tuple[np.ndarray, np.ndarray]:

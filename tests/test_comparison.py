@@ -54,6 +54,27 @@ def test_the_split_is_by_query_text():
     assert "1 training rows whose text is also in test left out" in note
 
 
+def test_a_log_without_costs_evaluates_to_strict_json_without_warnings(store, tmp_path):
+    lines = ["prompt,task,model,score"]
+    for i in range(60):
+        task = ["maths", "geo"][i % 2]
+        lines += [f"question {i} on {task},{task},weak,{int(i % 5 == 0)}",
+                  f"question {i} on {task},{task},strong,{int(i % 5 != 1)}"]
+    import_path(store, write(tmp_path / "nocost.csv", "\n".join(lines) + "\n"))
+    store.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "evaluate", "nocost", "--router", "knn", "--boot",
+         "50", "--json"], cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "ROUTELAB_DB": str(store.path), "ROUTELAB_ENCODER": FAST})
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr, done.stderr
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} is not JSON")
+    report = json.loads(done.stdout, parse_constant=refuse)
+    assert {"knn", "strong", "weak", "oracle"} <= set(report["curves"])
+
+
 def test_routerbench_subset_comparison(store, routerbench_dir):
     import_path(store, routerbench_dir)
     configs = [RouterConfig("knn", "knn", {"k": 50}, encoder=FAST),

@@ -9,6 +9,7 @@ import numpy as np
 
 from app.routing.configs import DatasetForRouting, RouterConfig, fit_router, load_for_routing
 from app.store.db import Store
+from routers.base import column_means
 from routers.compare import (
     cost_range,
     metrics,
@@ -62,7 +63,7 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
                oracle_curve(test, "cheapest", name="oracle (cheapest when none right)")]
     references = {**single_model_curves(test), **{c.name: c for c in oracles},
                   "random": random_curve(test)}
-    grid = tradeoff_grid(float(np.nanmax(np.nanmean(test.cost, axis=0))) or 1.0)
+    grid = tradeoff_grid(float(column_means(test.cost, fill=0.0).max(initial=0.0)) or 1.0)
     curves, scores = {}, {}
     for i, config in enumerate(configs):
         say(f"Training and sweeping {config.name}", (i + 0.5) / max(len(configs), 1))
@@ -98,8 +99,8 @@ def default_pair(outcomes) -> tuple[str, str] | None:
     """Strong = the best single model, weak = the cheapest (RouteLLM's setting)."""
     if len(outcomes.models) < 2:
         return None
-    quality = np.nanmean(outcomes.reward, axis=0)
-    cost = np.nan_to_num(np.nanmean(outcomes.cost, axis=0))
+    quality = column_means(outcomes.reward, fill=0.0)
+    cost = column_means(outcomes.cost, fill=0.0)
     strong = outcomes.models[int(np.argmax(quality))]
     weak = outcomes.models[int(np.argmin(np.where(np.array(outcomes.models) == strong,
                                                   np.inf, cost)))]
@@ -150,7 +151,7 @@ def _consistency(store: Store, dataset: str, probes: str, data: DatasetForRoutin
     source = dict(ids)
     prompt_ids = [source[int(q)] for q in data.query_ids[test_rows]]
     models = list(test.models)
-    quality = np.nanmean(test.reward, axis=0)
+    quality = column_means(test.reward, fill=0.0)
     strong = models[int(np.argmax(quality))]
     ensemble = [m for m in models if "vote" not in m] or models
     curve = consistency_curve(store, dataset, probes, prompt_ids, strong=strong,
