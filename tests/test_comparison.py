@@ -75,6 +75,20 @@ def test_a_log_without_costs_evaluates_to_strict_json_without_warnings(store, tm
     assert {"knn", "strong", "weak", "oracle"} <= set(report["curves"])
 
 
+def test_the_apgr_pair_is_chosen_on_training_queries(store, tmp_path):
+    """'a' is the better model on the log's training split, 'b' on its test split: the
+    strong/weak pair must come from training, the only split the choice may read."""
+    lines = ["prompt,task,split,model,score,cost_usd"]
+    for i in range(40):
+        split = "train" if i < 20 else "test"
+        lines += [f"q{i} text,t,{split},a,{int(split == 'train')},0.01",
+                  f"q{i} text,t,{split},b,{int(split == 'test')},0.02"]
+    import_path(store, write(tmp_path / "flip.csv", "\n".join(lines) + "\n"))
+    result = compare(store, "flip", [RouterConfig("knn", "knn", {"k": 3}, encoder=FAST)],
+                     n_boot=0)
+    assert result.pair == ("a", "b")
+
+
 def test_routerbench_subset_comparison(store, routerbench_dir):
     import_path(store, routerbench_dir)
     configs = [RouterConfig("knn", "knn", {"k": 50}, encoder=FAST),

@@ -58,7 +58,8 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
     complete = np.isin(data.test, test_rows)
     test = data.outcomes.subset(test_rows)  # every model answered every test query
     test_ids = data.query_ids[data.test][complete]
-    pair = pair or default_pair(test)
+    train = data.outcomes.subset(data.train)
+    pair = pair or default_pair(train)  # chosen on training queries: the test split is only read
     oracles = [oracle_curve(test, "routerbench", name="oracle"),
                oracle_curve(test, "cheapest", name="oracle (cheapest when none right)")]
     references = {**single_model_curves(test), **{c.name: c for c in oracles},
@@ -77,7 +78,7 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         if not router.simulates:
             scores[config.name] = (router.score(own_test.queries), list(router.models_))
     if probes:
-        offline = _consistency(store, dataset, probes, data, test_rows, test)
+        offline = _consistency(store, dataset, probes, data, test_rows, train)
         if offline is not None:
             curves[offline.name] = offline
     say("Computing metrics and confidence intervals", 0.95)
@@ -142,16 +143,17 @@ def _encoder(data: DatasetForRouting) -> str:
 
 
 def _consistency(store: Store, dataset: str, probes: str, data: DatasetForRouting,
-                 test_rows: np.ndarray, test) -> Curve | None:
-    """Self-consistency evaluated from the probe log, on exactly the test queries."""
+                 test_rows: np.ndarray, train) -> Curve | None:
+    """Self-consistency evaluated from the probe log, on exactly the test queries; its
+    "strong" model is the best single model on the training queries."""
     from app.routing.live.offline import consistency_curve
 
     ids = store.rows("SELECT query_id, source_id FROM queries q JOIN datasets d "
                      "USING (dataset_id) WHERE d.name = ?", [dataset])
     source = dict(ids)
     prompt_ids = [source[int(q)] for q in data.query_ids[test_rows]]
-    models = list(test.models)
-    quality = column_means(test.reward, fill=0.0)
+    models = list(train.models)
+    quality = column_means(train.reward, fill=0.0)
     strong = models[int(np.argmax(quality))]
     ensemble = [m for m in models if "vote" not in m] or models
     curve = consistency_curve(store, dataset, probes, prompt_ids, strong=strong,
