@@ -6,6 +6,8 @@ import numpy as np
 
 from routers.base import Learned, Outcomes, Queries, Router, rewards_of
 
+PROPENSITY_SAMPLES = 200  # posterior draws behind a logged Thompson propensity
+
 
 class LinUCB(Router):
     """LinUCB (Li et al., 2010, "A contextual-bandit approach to personalized news article
@@ -112,11 +114,12 @@ class LinearThompson(LinUCB):
 
     def propensity(self, queries: Queries, choice: int, usable: np.ndarray | None = None
                    ) -> float:
-        """How often Thompson sampling picks `choice` among the usable models."""
-        probs = choice_probabilities(self, queries)[0]
-        if usable is not None:
-            probs = probs * usable
-        return float(probs[choice] / probs.sum()) if probs.sum() > 0 else 1.0
+        """P(Thompson sampling picks `choice` among the usable models), estimated from
+        PROPENSITY_SAMPLES posterior draws plus the draw that actually chose (which picked
+        `choice`): (k + 1) / (S + 1). Never 0, so an inverse-propensity weight stays at most
+        S + 1 instead of exploding on a choice the estimate happened to miss."""
+        probs = choice_probabilities(self, queries, PROPENSITY_SAMPLES, usable=usable)[0]
+        return float((probs[choice] * PROPENSITY_SAMPLES + 1) / (PROPENSITY_SAMPLES + 1))
 
     def _score(self, queries: Queries) -> np.ndarray:
         X = np.asarray(queries.X, dtype=float)
@@ -132,9 +135,9 @@ class LinearThompson(LinUCB):
 
 
 def choice_probabilities(bandit: LinearThompson, queries: Queries, samples: int = 200,
-                         seed: int = 0) -> np.ndarray:
-    """(n, m) how often Thompson sampling picks each model: the propensity logged with a
-    vote, needed for off-policy estimates."""
+                         seed: int = 0, usable: np.ndarray | None = None) -> np.ndarray:
+    """(n, m) how often Thompson sampling picks each model (only `usable` ones, when
+    given): the basis of the propensity logged with a vote, for off-policy estimates."""
     X = np.asarray(queries.X, dtype=float)
     rng = np.random.default_rng(seed)
     draws = []
@@ -144,5 +147,8 @@ def choice_probabilities(bandit: LinearThompson, queries: Queries, samples: int 
         L = np.linalg.cholesky(bandit.A_inv_[model] + 1e-12 * np.eye(X.shape[1]))
         noise = (X @ L) @ rng.standard_normal((X.shape[1], samples))     # (n, samples)
         draws.append((X @ theta)[:, None] + bandit.v * noise)
-    winners = np.argmax(np.stack(draws), axis=0)                          # (n, samples)
+    stacked = np.stack(draws)                                             # (m, n, samples)
+    if usable is not None:
+        stacked[~np.asarray(usable, dtype=bool)] = -np.inf
+    winners = np.argmax(stacked, axis=0)                                  # (n, samples)
     return np.stack([(winners == j).mean(axis=1) for j in range(len(bandit.models_))], axis=1)

@@ -97,3 +97,27 @@ def test_a_bandit_learns_to_beat_the_best_single_model_on_the_demo_log():
     best_single = np.nanmean(reward, axis=0).max()
     early, late = run.reward[:200].mean(), run.reward[-500:].mean()
     assert late > best_single + 0.05 and late > early, (early, late, best_single)
+
+
+def test_thompson_propensity_is_never_zero_and_counts_only_usable_arms():
+    """(k + 1) / (S + 1): the draw that chose counts, so a choice the S draws missed still
+    has 1 / (S + 1), and a masked arm takes no share of the usable ones."""
+    from routers.bandits import PROPENSITY_SAMPLES
+
+    bandit = LinearThompson(v=0.01).start()
+    for model in ("a", "b", "c"):
+        bandit.add_model(model)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    good = (X[:, 0] > 0).astype(float)  # 'a' is right where x0 > 0, 'b' never is
+    bandit.partial_fit(Queries(tuple(map(str, range(300))), X), ["a"] * 150 + ["b"] * 150,
+                       np.concatenate([good[:150], np.zeros(150)]))
+    query = _q([1.0, 0, 0])
+    floor = 1 / (PROPENSITY_SAMPLES + 1)
+    assert bandit.propensity(query, 0) > 0.9            # 'a' wins nearly every draw
+    assert bandit.propensity(query, 1) == pytest.approx(floor)  # never drawn: the floor
+    usable = np.array([False, True, True])
+    shares = [bandit.propensity(query, j, usable) for j in (1, 2)]
+    assert min(shares) >= floor and sum(shares) == pytest.approx(
+        (PROPENSITY_SAMPLES + 2) / (PROPENSITY_SAMPLES + 1))
