@@ -9,6 +9,30 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
+# llama-cpp-python compiles llama.cpp from source, by default (GGML_NATIVE) for every
+# instruction the building CPU *reports*; some VMs report AVX-512 / AMX they do not let
+# run, and the first token dies with SIGILL. So llama.cpp is built portably, for a fixed
+# instruction set: x86-64-v3 (AVX2, FMA, F16C, BMI2: every AVX2 machine since 2013) with
+# AVX-512 and AMX off, or the SSE4.2 baseline on an x86-64 CPU without AVX2. README, "The
+# local model build", says why not llama.cpp's runtime dispatch. Set LLAMA_CMAKE_ARGS to
+# choose yourself (e.g. -DGGML_NATIVE=ON: fastest here, this CPU only).
+LLAMA_PORTABLE := -DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON \
+  -DGGML_BMI2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF \
+  -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_BASELINE := -DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=OFF -DGGML_AVX2=OFF \
+  -DGGML_BMI2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF \
+  -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+HAS_X86_64_V3 := $(shell for f in avx2 fma f16c bmi2; do grep -qw $$f /proc/cpuinfo || exit; \
+  done; echo yes)
+ifeq ($(shell uname -m),x86_64)
+LLAMA_CMAKE_ARGS ?= $(if $(HAS_X86_64_V3),$(LLAMA_PORTABLE),$(LLAMA_BASELINE))
+else
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+endif
+export LLAMA_CMAKE_ARGS
+# Any other pip build of llama-cpp-python gets the same flags, never a native build.
+export CMAKE_ARGS := $(LLAMA_CMAKE_ARGS)
+
 .PHONY: setup run test bench chromium lint clean demo doctor
 
 # The llama.cpp build check runs every time: a venv whose llama-cpp-python was built with
@@ -21,7 +45,7 @@ setup: $(STAMP)
 # finds on this machine's disk; an unpinned torch would pull gigabytes of CUDA packages.
 # llama-cpp-python goes in before the project, so pip finds it satisfied and never compiles
 # its own (native) build.
-$(STAMP): pyproject.toml scripts/install-llama-cpp.sh
+$(STAMP): pyproject.toml scripts/install-llama-cpp.sh Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0

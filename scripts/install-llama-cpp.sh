@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Install llama-cpp-python into the venv, built portably: the same instructions on every
-# x86-64 machine, never "whatever this CPU reports" (GGML_NATIVE). Why this build and not
-# llama.cpp's runtime CPU dispatch: see README, "The local model build".
+# Install llama-cpp-python into the venv, compiled with the flags in $LLAMA_CMAKE_ARGS
+# (the Makefile sets a portable instruction set: never "whatever this CPU reports").
 #
-#   scripts/install-llama-cpp.sh VENV_PYTHON
+#   LLAMA_CMAKE_ARGS="..." scripts/install-llama-cpp.sh VENV_PYTHON
 #
 # Idempotent: the venv records the build it holds in .venv/.llama-build (version + flags);
 # a venv with another build (or none, e.g. one made before this script) is rebuilt. Built
@@ -20,26 +19,8 @@ VENV=$("$PYTHON" -c 'import sys; print(sys.prefix)')
 VERSION=$(grep -o 'llama-cpp-python\[server\]==[0-9.]*' "$ROOT/pyproject.toml" | cut -d= -f3)
 [ -n "$VERSION" ] || { echo "error: no llama-cpp-python pin in pyproject.toml" >&2; exit 1; }
 
-# x86-64-v3 (Haswell, 2013, and every AVX2 machine since): AVX2 + FMA + F16C + BMI2, and
-# explicitly no AVX-512 / AMX, which some VMs report but do not let run (SIGILL).
-PORTABLE="-DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_BMI2=ON \
--DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF \
--DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
-# A CPU without AVX2 gets the SSE4.2 baseline that every x86-64 machine since 2009 runs.
-BASELINE="-DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_BMI2=OFF \
--DGGML_FMA=OFF -DGGML_F16C=OFF -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF \
--DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
-
-if [ -n "${LLAMA_CMAKE_ARGS:-}" ]; then
-  FLAGS=$LLAMA_CMAKE_ARGS  # an explicit choice (documented in README) wins
-elif [ "$(uname -m)" != x86_64 ]; then
-  FLAGS="-DGGML_NATIVE=OFF"  # other architectures: llama.cpp's generic defaults
-elif grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo \
-     && grep -qw f16c /proc/cpuinfo && grep -qw bmi2 /proc/cpuinfo; then
-  FLAGS=$PORTABLE
-else
-  FLAGS=$BASELINE
-fi
+# The flags are the Makefile's choice (LLAMA_CMAKE_ARGS: a portable instruction set).
+FLAGS=${LLAMA_CMAKE_ARGS:?set LLAMA_CMAKE_ARGS (the Makefile does: run make setup)}
 BUILD="llama-cpp-python==$VERSION $FLAGS"
 STAMP="$VENV/.llama-build"
 

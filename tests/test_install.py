@@ -17,9 +17,9 @@ SCRIPT = REPO / "scripts" / "install-llama-cpp.sh"
 pytestmark = pytest.mark.slow
 
 
-def _install(python: Path, **env) -> subprocess.CompletedProcess:
+def _install(python: Path, flags: str) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", str(SCRIPT), str(python)], capture_output=True, text=True,
-                          timeout=600, env={**os.environ, **env})
+                          timeout=600, env={**os.environ, "LLAMA_CMAKE_ARGS": flags})
 
 
 def test_a_venv_built_otherwise_is_rebuilt_and_a_right_one_left_alone(tmp_path):
@@ -31,7 +31,8 @@ def test_a_venv_built_otherwise_is_rebuilt_and_a_right_one_left_alone(tmp_path):
     python = venv / "bin" / "python"
     (venv / ".llama-build").write_text("llama-cpp-python==0.3.36 -DGGML_NATIVE=ON")
 
-    first = _install(python)
+    flags = ours.read_text().split(" ", 1)[1]  # the portable flags make setup chose
+    first = _install(python, flags)
     assert first.returncode == 0, first.stderr
     assert "Compiling" not in first.stdout, "expected the wheel make setup cached"
     assert (venv / ".llama-build").read_text() == ours.read_text()
@@ -41,8 +42,8 @@ def test_a_venv_built_otherwise_is_rebuilt_and_a_right_one_left_alone(tmp_path):
     assert version == ours.read_text().split()[0].split("==")[1]
 
     (venv / ".llama-build").write_text("")  # a venv from before builds were recorded
-    rebuilt = _install(python)
+    rebuilt = _install(python, flags)
     assert rebuilt.returncode == 0 and "Rebuilding llama-cpp-python" in rebuilt.stdout
 
-    again = _install(python)
+    again = _install(python, flags)
     assert again.returncode == 0 and again.stdout == ""  # the right build: nothing to do
