@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -208,7 +209,7 @@ def probe(alias: str, command: list[str], timeout: float = PROBE_TIMEOUT_S) -> F
         verdict = (f"the probe died with signal {local_server.signal_name(done.returncode)}"
                    + (f": {tail}" if tail else ""))
         fix = ("this llama.cpp build uses instructions this CPU cannot run: make clean run"
-               if done.returncode == -4 else "make clean run")
+               if done.returncode == -signal.SIGILL else "make clean run")
         return Finding(alias, FAIL, verdict, fix)
     return Finding(alias, FAIL, f"the probe failed (exit {done.returncode}): {tail}",
                    "make clean setup")

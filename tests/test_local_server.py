@@ -4,6 +4,7 @@ reported as what it was (the signal and the log), not as "could not reach"."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -38,7 +39,7 @@ def test_each_local_model_generates_a_token_in_a_subprocess(local_server_process
                 "sys.exit(0 if call.ok else 3)")
         done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                               text=True, timeout=300,
-                              env={**_env(), "ROUTELAB_LLAMA_PORT": str(port)})
+                              env={**os.environ, "ROUTELAB_LLAMA_PORT": str(port)})
         assert done.returncode == 0, (
             f"{name}: the caller exited {done.returncode}: {done.stdout} {done.stderr}\n"
             f"server log:\n{_server_log_tail()}")
@@ -126,11 +127,6 @@ def test_a_server_that_dies_at_start_fails_start_with_its_signal(tmp_path, monke
     assert record["exit"] == -signal.SIGILL
     assert "SIGILL" in local_server.why_down(port)
 
-
-def _env() -> dict:
-    import os
-
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
 
 
 def test_a_server_started_from_a_short_lived_thread_outlives_the_thread(monkeypatch):

@@ -9,7 +9,7 @@ classes or attributes. Three families:
 - live: calls models while it routes (`app.routing.live.LiveRouter`): cascades, self-consistency
 
 A new kind is one module plus one entry: a line in `routers.ROUTERS` (offline, online) or
-in `LIVE_KINDS` here; `register()` adds one at run time (a plugin, a test).
+in `LIVE_KINDS` here.
 """
 
 from __future__ import annotations
@@ -105,13 +105,6 @@ class Kind:
 
 
 CATALOG: dict[str, Kind] = {c.name: Kind.of(c) for c in (*ROUTERS.values(), *LIVE_KINDS)}
-
-
-def register(router_class: type) -> Kind:
-    """Add a kind at run time (a plugin, a test): every page and service then offers it."""
-    entry = Kind.of(router_class)
-    CATALOG[entry.name] = entry
-    return entry
 
 
 def kind(name: str) -> Kind:

@@ -156,19 +156,19 @@ def replay(store: Store, config: RouterConfig, encoder: str | None = None,
     """A bandit rebuilt from the log: start cold, then one update per event, in order."""
     log = events(store, config.name) if log is None else log
     bandit = build_router(config).start()
-    for _ in replay_steps(store, bandit, log, encoder or default_encoder()):
-        pass
+    if not log.empty:
+        X, _ = embed_texts(store, log["query_text"].tolist(), encoder or default_encoder())
+        for _ in replay_steps(bandit, log, X):
+            pass
     return bandit
 
 
-def replay_steps(store: Store, bandit: Router, log: pd.DataFrame, encoder: str
+def replay_steps(bandit: Router, log: pd.DataFrame, X: np.ndarray
                  ) -> Iterator[tuple[np.ndarray, str, float]]:
-    """Feed the log's events to a started bandit in order, yielding (x, model, reward) just
-    *before* each update, so a caller can see what the bandit believed at that moment (the
-    Learning page) or just consume it (replay). A model joins when first seen."""
-    if log.empty:
-        return
-    X, _ = embed_texts(store, log["query_text"].tolist(), encoder)
+    """Feed the log's events (their query embeddings `X`) to a started bandit in order,
+    yielding (x, model, reward) just *before* each update, so a caller can see what the
+    bandit believed at that moment (the Learning page) or just consume it (replay). A model
+    joins when first seen."""
     for x, model, reward in zip(X, log["model"], log["reward"], strict=True):
         x, reward = np.asarray(x, dtype=float), float(reward)
         if model not in bandit.models_:

@@ -27,11 +27,11 @@ def history(store: Store, config: RouterConfig, encoder: str) -> History:
     bandit = build_router(config).start()
     if log.empty:
         return History(log, pd.DataFrame(columns=["model", "mean", "std"]))
+    X, _ = embed_texts(store, log["query_text"].tolist(), encoder)
     greedy = []
-    for x, _, _ in replay_steps(store, bandit, log, encoder):
+    for x, _, _ in replay_steps(bandit, log, X):
         mean, _ = bandit.posterior(Queries(("",), x[None, :]))
         greedy.append(bandit.models_[int(np.argmax(mean[0]))])
-    X, _ = embed_texts(store, log["query_text"].tolist(), encoder)  # cached by now
     log = log.assign(greedy=greedy, step=np.arange(1, len(log) + 1))
     log["explored"] = (log["router"] == config.name) & (log["model"] != log["greedy"])
     log["oracle"] = _oracle_rewards(store, log)

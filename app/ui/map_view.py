@@ -10,6 +10,7 @@ from app.embed.embeddings import ENCODERS, default_encoder
 from app.embed.maps import MapParams, Objective, ensure_map, oracle_pick
 from app.present.text import svg
 from app.store.datasets import Dataset, OutcomeMatrix, query_details
+from app.store.db import Store
 from app.ui import resources
 
 COLOUR_BY = ("oracle-best model", "task", "one model's score", "a router's regret")
@@ -101,7 +102,7 @@ def _wrap(text: str, width: int = 70, lines: int = 3) -> str:
     return "<br>".join(parts) + ("…" if len(text) > width * lines else "")
 
 
-def coords_with_progress(store, dataset: Dataset, encoder: str, params: MapParams):
+def coords_with_progress(store: Store, dataset: Dataset, encoder: str, params: MapParams):
     """The map's 2-D coordinates; the first time, embed and project with a progress bar."""
     if resources.map_coords(dataset, encoder, params) is None:
         with st.status(f"Building the map of {dataset.name} ...", expanded=True) as status:

@@ -100,9 +100,14 @@ def reducer(dataset: Dataset, encoder: str, params: maps.MapParams):
     return maps.load_reducer(dataset.id, dataset.version, encoder, params)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
 def routing_data(dataset: Dataset, encoder: str | None):
-    """A dataset as router input (embeddings, outcomes, split), once per version."""
+    """A dataset as router input (embeddings, outcomes, split), once per version and
+    encoder (None: the default one, cached as the same entry)."""
+    return _routing_data(dataset, encoder or default_encoder())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _routing_data(dataset: Dataset, encoder: str):
     from app.routing.configs import load_for_routing
 
     return load_for_routing(store(), dataset.name, encoder)

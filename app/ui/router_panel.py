@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app.present.text import plain
+from app.routing import catalog
 from app.routing.configs import (
     RouterConfig,
     RouterProblem,
@@ -39,7 +40,8 @@ def try_router(config: RouterConfig, dataset: Dataset) -> None:
     cols[3].metric("Regret vs oracle", f"{row['regret']:.3f}")
     st.caption(f"Trained on {len(data.train):,} queries, tested on {len(test.queries):,} "
                f"({data.split_note}).")
-    inspect(router)
+    if catalog.kind(config.kind).has_learned_view:
+        inspect(router)
 
 
 def inspect(router) -> None:

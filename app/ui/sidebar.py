@@ -36,9 +36,3 @@ def describe(dataset: Dataset) -> str:
             f"({dataset.format}) from {plain(dataset.source)}, "
             f"{dataset.imported_at:%Y-%m-%d %H:%M}. "
             f"{dataset.queries:,} queries × {dataset.models} models.")
-
-
-def current(store: Store) -> Dataset | None:
-    """The dataset picked in the sidebar, or None when there is none."""
-    name = st.session_state.get(state.DATASET)
-    return datasets.by_name(store, name) if name else None
