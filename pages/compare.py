@@ -7,9 +7,13 @@ from app.store.datasets import id_of
 from app.ui import resources
 from app.ui.compare_view import run, show
 from app.ui.context import page_context
+from app.ui.preference_view import show_preferences
 
 ctx = page_context()
 store, dataset = ctx.store, ctx.require_dataset()
+if dataset.format == "pairwise":  # battles, not scores: routers are compared by win rate
+    show_preferences(store, dataset)
+    st.stop()
 models = list(resources.outcome_matrix(dataset).models)
 saved = {c.name: c for c in saved_configs(store)}
 defaults = {c.name: c for c in default_configs()}

@@ -46,7 +46,7 @@ def test_import_from_a_path_shows_per_model_summary(app, tmp_path):
     assert metrics["Queries"] == "2" and metrics["Models"] == "2"
     assert metrics["Best single model"] == "1.000" and metrics["Oracle score"] == "1.000"
     assert metrics["Oracle cost / query"] == "$0.005500"  # cheap on 'hi', big on 'ho'
-    table = app.dataframe[0].value
+    table = next(d.value for d in app.dataframe if "answered" in d.value.columns)
     assert table["model"].tolist() == ["big", "cheap"]
     assert table["cheapest_best_share"].tolist() == [0.5, 0.5]
 

@@ -16,6 +16,7 @@ import uuid
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from app.models import local_server, secrets
 from app.models.pool import ModelSpec
@@ -291,3 +292,33 @@ def prices(spec: ModelSpec) -> tuple[float | None, float | None, str]:
     if spec.usd_per_1k_in is None and spec.usd_per_1k_out is None:
         return None, None, "unknown"
     return spec.usd_per_1k_in, spec.usd_per_1k_out, "declared"
+
+
+# ---- prices and token counts of logged models (estimating costs a log lacks) ----------
+
+@lru_cache(maxsize=1024)
+def cost_map_entry(model: str) -> tuple[str, float, float] | None:
+    """(entry, USD per input token, per output token) in LiteLLM's cost map for a model
+    name: the exact entry (any case), else the one price shared by every provider-prefixed
+    entry ending in '/name'; None when unknown or when providers disagree."""
+    table = _litellm().model_cost
+
+    def price(key: str) -> tuple[float, float] | None:
+        info = table.get(key) or {}
+        per_in, per_out = info.get("input_cost_per_token"), info.get("output_cost_per_token")
+        return None if per_in is None or per_out is None else (per_in, per_out)
+    lowered = {k.lower(): k for k in table}
+    exact = lowered.get(model.lower())
+    if exact and price(exact):
+        return (exact, *price(exact))
+    suffix = sorted(k for low, k in lowered.items() if low.endswith("/" + model.lower())
+                    and price(k))
+    prices = {price(k) for k in suffix}
+    return (suffix[0], *prices.pop()) if len(prices) == 1 else None
+
+
+def token_count(model: str, text: str) -> int:
+    """LiteLLM's token count of a text (the model's tokenizer where LiteLLM knows it, else
+    tiktoken's default)."""
+    entry = cost_map_entry(model)
+    return int(_litellm().token_counter(model=entry[0] if entry else model, text=text))

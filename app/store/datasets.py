@@ -142,3 +142,10 @@ def query_details(store: Store, query_ids: list[int], limit: int = 500) -> pd.Da
         FROM queries q JOIN outcomes o USING (query_id)
         WHERE q.query_id IN (SELECT unnest(?::BIGINT[]))
         ORDER BY q.query_id, o.model LIMIT ?""", [list(map(int, query_ids)), limit * 20])
+
+
+def score_scale(store: Store, dataset_id: int) -> str | None:
+    """The scale a scored dataset's scores came on ("0/1", "0-1", "1-10", ...; stored
+    normalised to 0-1), or None (pairwise and collected datasets, older imports)."""
+    found = store.rows("SELECT score_scale FROM datasets WHERE dataset_id = ?", [dataset_id])
+    return found[0][0] if found else None

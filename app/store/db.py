@@ -176,6 +176,11 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
 
 def register_udf(cur, name: str, fn: Callable, arg_types: list[str], ret: str) -> None:
     """Register a vectorised (Arrow) Python scalar function on this cursor, once."""
+    # DuckDB 2 keeps a cursor's functions on the shared connection, and registering one
+    # twice aborts the transaction: look before registering.
+    if cur.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = ?",
+                   [name]).fetchall()[0][0]:
+        return
     try:
         cur.create_function(name, fn, [duckdb.sqltype(t) for t in arg_types],
                             duckdb.sqltype(ret), type="arrow")

@@ -34,6 +34,8 @@ def model_summary(store: Store, dataset: int) -> pd.DataFrame:
                avg(cost_usd) AS mean_cost_usd,
                sum(cost_usd) AS total_cost_usd,
                bool_or(cost_estimated) AS cost_estimated,
+               count(*) FILTER (WHERE cost_estimated) AS estimated_costs,
+               count(*) FILTER (WHERE cost_usd IS NULL) AS missing_costs,
                avg(latency_ms) AS mean_latency_ms,
                count(*) FILTER (WHERE score = best AND n_best = 1) AS sole_wins,
                avg(CASE WHEN rank = 1 AND best > 0 THEN 1.0 ELSE 0.0 END) AS cheapest_best_share

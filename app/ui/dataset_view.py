@@ -11,6 +11,7 @@ from app.present.text import plain, svg
 from app.store import summary
 from app.store.datasets import Dataset
 from app.ui import resources
+from app.ui.battle_view import battle_view
 
 MODEL_COLUMNS = {
     "model": st.column_config.TextColumn("Model", width="medium"),
@@ -32,6 +33,9 @@ MODEL_COLUMNS = {
 
 def dataset_view(dataset: Dataset) -> None:
     """Everything the Data page shows about a dataset."""
+    if dataset.format == "pairwise":
+        battle_view(dataset)
+        return
     models = resources.model_summary(dataset)
     oracle = resources.oracle_summary(dataset)
     splits = resources.split_counts(dataset)
@@ -48,16 +52,21 @@ def dataset_view(dataset: Dataset) -> None:
     cols[4].metric("Oracle cost / query", _usd(oracle["oracle_cost_usd"]),
                    help="The cheapest model with the best score; $0 where no model scores "
                         "above 0 (RouterBench's definition)")
+    scale = resources.score_scale(dataset)
+    if scale and scale not in ("0/1", "0-1"):
+        st.caption(f"Scores came on a {plain(scale)} scale and are shown normalised to 0-1 "
+                   "(the original values are kept in the database).")
+    elif scale:
+        st.caption(f"Scores are on a {plain(scale)} scale, as in the log.")
     if dataset.notes:
         with st.expander("Import notes (what was merged or skipped)"):
             for note in dataset.notes.splitlines():
                 st.markdown(f"- {plain(note)}")
     st.subheader("Per model")
-    if models["cost_estimated"].any():
-        st.caption("Costs marked estimated come from token counts and list prices, not "
-                   "from the log.")
-    shown = models.drop(columns=[c for c in ("mean_latency_ms", "cost_estimated")
-                                 if not models[c].notna().any() or not models[c].any()])
+    _cost_notes(models)
+    shown = models.drop(columns=["estimated_costs", "missing_costs"] + [
+        c for c in ("mean_latency_ms", "cost_estimated")
+        if not models[c].notna().any() or not models[c].any()])
     st.dataframe(shown, hide_index=True, column_config=MODEL_COLUMNS, key="model_table",
                  height=36 * (min(len(shown), 20) + 1) + 2)
     tasks = resources.task_breakdown(dataset)
@@ -117,6 +126,24 @@ def _usd(value: float | None) -> str:
     if value is None or pd.isna(value):
         return "unknown"
     return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
+
+
+def _cost_notes(models: pd.DataFrame) -> None:
+    """How many costs are estimated or missing, and what that does to comparisons."""
+    answered = int(models["answered"].sum())
+    estimated = int(models["estimated_costs"].sum())
+    if estimated:
+        st.caption(f"{estimated:,} of {answered:,} outcomes have an estimated cost (token "
+                   "counts times list prices, not logged); the import notes say where each "
+                   "price came from.")
+    unpriced = models.loc[models["missing_costs"] > 0, "model"].tolist()
+    if unpriced:
+        st.warning(f"{int(models['missing_costs'].sum()):,} outcomes have no cost "
+                   f"({plain(', '.join(unpriced[:6]))}{' ...' if len(unpriced) > 6 else ''}). "
+                   "Compare then ranks routers by quality alone (with two models, by the "
+                   "share of calls to the stronger). To add prices, re-import with a price "
+                   "per model (the import form's price table, or `routelab import --price "
+                   "MODEL=IN/OUT`).", icon=":material/price_change:")
 
 
 def _splits(splits: dict[str, int]) -> str:

@@ -6,10 +6,13 @@ import re
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from app import settings
 from app.data.importers import FORMATS, ImportProblem, default_name, import_path
+from app.data.importers.pricing import Price
+from app.data.importers.scales import AUTO, SUGGESTED
 from app.present.text import plain
 from app.store.db import Store
 from app.ui import state
@@ -22,6 +25,7 @@ FORMAT_HELP = {
     "llmrouter": "LLMRouter folder or scores JSON",
     "long": "One row per (query, model) — map the columns",
     "wide": "One row per query, a score column per model — map the columns",
+    "pairwise": "Preference battles: prompt, model_a, model_b, winner or verdict (A>B)",
 }
 
 
@@ -36,17 +40,46 @@ def import_form(store: Store) -> None:
                          placeholder=default_name(path) if path else "defaults to the file name")
     replace = st.checkbox("Replace a dataset with the same name", key="import_replace")
     mapping = mapping_form(store, path, fmt) if path and fmt in ("long", "wide") else None
+    scale = AUTO if fmt == "pairwise" else st.selectbox(
+        "Score scale", SUGGESTED, key="import_scale", accept_new_options=True,
+        help="auto detects 0/1, 0-1 or a graded scale (1-5, 1-10, 0-100); or declare it, "
+             "e.g. 1-7 (type LOW-HIGH). Scores are stored normalised to 0-1, the originals "
+             "kept.")
+    prices = None if fmt == "pairwise" else _price_table()
     if st.button("Import", type="primary", disabled=path is None, icon=":material/upload:"):
         with st.spinner(f"Importing {source} ..."):
             try:
                 report = import_path(store, path, fmt=fmt, name=name or None, mapping=mapping,
-                                     replace=replace, source=source)
+                                     replace=replace, source=source,
+                                     score_scale=scale or AUTO, given_prices=prices)
             except ImportProblem as exc:
                 st.error(plain(exc), icon=":material/error:")
                 return
         st.session_state[state.DATASET_PENDING] = report.dataset
         st.session_state[state.IMPORT_RESULT] = (report.summary(), report.notes)
         st.rerun()
+
+
+def _price_table() -> dict[str, Price] | None:
+    """Optional prices per model (USD per million tokens) for logs without costs: they
+    estimate the missing costs; logged costs are kept."""
+    with st.expander("Prices for a log without costs (optional)"):
+        st.caption("Outcomes without a cost get one estimated from token counts and a price: "
+                   "yours below, else the model pool's, else LiteLLM's cost map. Without any "
+                   "price, routers are compared on quality alone.")
+        table = st.data_editor(
+            pd.DataFrame({"model": pd.Series(dtype="str"),
+                          "input $/1M tokens": pd.Series(dtype="float"),
+                          "output $/1M tokens": pd.Series(dtype="float")}),
+            num_rows="dynamic", hide_index=True, key="import_prices",
+            column_config={"input $/1M tokens": st.column_config.NumberColumn(min_value=0.0),
+                           "output $/1M tokens": st.column_config.NumberColumn(min_value=0.0)})
+    rows = table.dropna(subset=["model"])
+    def usd(value) -> float:
+        return 0.0 if pd.isna(value) else float(value)
+    return {str(r["model"]).strip(): Price(usd(r["input $/1M tokens"]),
+                                           usd(r["output $/1M tokens"]), "your price")
+            for _, r in rows.iterrows() if str(r["model"]).strip()} or None
 
 
 def import_result() -> None:

@@ -136,3 +136,36 @@ def as_queries(texts: tuple[str, ...], encoder: str | None = None):
     from app.routing.feedback import as_queries as _as_queries
 
     return _as_queries(store(), list(texts), encoder or default_encoder())
+
+
+# Pairwise (preference) datasets: battles instead of outcomes.
+@st.cache_resource(show_spinner=False, max_entries=8)
+def preference_data(dataset: Dataset, encoder: str):
+    """A pairwise dataset's battles, embeddings and split, once per version and encoder."""
+    from app.routing.preferences import load_preferences
+
+    return load_preferences(store(), dataset.name, encoder)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def preference_evaluation(dataset: Dataset, encoder: str, reference: str | None,
+                          n_boot: int):
+    """Win rates against `reference` (None: the default, chosen on the training split)."""
+    from app.routing.preferences import evaluate_preferences
+
+    return evaluate_preferences(preference_data(dataset, encoder), reference=reference,
+                                n_boot=n_boot)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def battle_summary(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-model records, per-pair records) of a pairwise dataset."""
+    from app.store import preferences
+
+    return (preferences.model_records(store(), dataset.id),
+            preferences.pair_records(store(), dataset.id))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def score_scale(dataset: Dataset) -> str | None:
+    return datasets.score_scale(store(), dataset.id)

@@ -11,10 +11,13 @@ import json
 import re
 from pathlib import Path
 
+from app.data.importers import pairwise
 from app.data.importers.layouts import numeric_columns, pick_layout
 from app.data.importers.load import delete_dataset, validate, write_dataset
 from app.data.importers.mapping import LongMapping, WideMapping
+from app.data.importers.pricing import Price, estimate_costs
 from app.data.importers.problems import ImportProblem, ImportReport
+from app.data.importers.scales import AUTO, parse_scale, settle_scale
 from app.data.importers.sources import content_hash, list_files, stage_files
 from app.store.datasets import version_of
 from app.store.db import Store
@@ -22,15 +25,23 @@ from app.store.db import Store
 __all__ = ["FORMATS", "ImportProblem", "ImportReport", "LongMapping", "WideMapping",
            "import_path", "remove_dataset", "default_name", "peek_columns"]
 
-FORMATS = ("auto", "routerbench", "llmrouter", "long", "wide")
+FORMATS = ("auto", "routerbench", "llmrouter", "long", "wide", "pairwise")
 KINDS = ("demo", "imported", "live")
 
 
 def import_path(store: Store, path: str | Path, *, fmt: str = "auto", name: str | None = None,
                 mapping: LongMapping | WideMapping | None = None, kind: str = "imported",
                 replace: bool = False, queries: Path | None = None, prices: Path | None = None,
-                source: str | None = None) -> ImportReport:
-    """Import the log at `path` as dataset `name`; raise ImportProblem on bad input."""
+                source: str | None = None, score_scale: str = AUTO,
+                given_prices: dict[str, Price] | None = None) -> ImportReport:
+    """Import the log at `path` as dataset `name`; raise ImportProblem on bad input.
+
+    `score_scale` is "auto" (detect 0/1, 0-1 or a graded scale such as 1-10) or a declared
+    scale ("0/1", "0-1", "1-10", "LOW-HIGH"); scores are stored normalised to [0, 1] with
+    the originals kept. A pairwise log (fmt "pairwise", or detected from its model_a /
+    model_b / winner columns) is stored as battles in `preferences` instead of outcomes.
+    Outcomes without a cost get an estimated one where a price is known (pricing.py);
+    `given_prices` (per model) come first."""
     path = Path(path)
     if fmt not in FORMATS:
         raise ImportProblem(str(path), f"'{fmt}' is not a known format.",
@@ -40,8 +51,13 @@ def import_path(store: Store, path: str | Path, *, fmt: str = "auto", name: str 
     layout = pick_layout(path, fmt, mapping, queries, prices)
     files = layout.files
     name = check_name(name or default_name(path))
+    declared = parse_scale(score_scale)
     options = json.dumps(mapping.as_dict() if mapping else None, sort_keys=True)
-    digest = content_hash(files, fmt, options)
+    # A declared scale changes what is stored; "auto" leaves earlier fingerprints as they were.
+    scale_option = (f"score_scale:{declared.label}",) if declared else ()
+    price_option = (json.dumps({m: [p.per_million_in, p.per_million_out] for m, p in
+                                sorted(given_prices.items())}),) if given_prices else ()
+    digest = content_hash(files, fmt, options, *scale_option, *price_option)
     report = ImportReport(dataset=name, format=fmt, files=[p.name for p in files])
     existing = version_of(store, name)
     if existing == digest:
@@ -57,10 +73,29 @@ def import_path(store: Store, path: str | Path, *, fmt: str = "auto", name: str 
         report.replaced = delete_dataset(cur, name)
         staged = layout.stage(cur, label)
         report.format = staged.format
+        if staged.format == "pairwise":
+            if declared is not None:
+                raise ImportProblem(label, "is a pairwise log: it has verdicts, not scores, "
+                                    "so a score scale does not apply.",
+                                    "Leave the score scale on auto.")
+            report.notes = pairwise.notes(cur)
+            report.queries, report.models, report.battles = pairwise.write(
+                cur, name=name, kind=kind, source=source or str(path), content_hash=digest,
+                notes=report.notes)
+            return
         report.notes = validate(cur, staged.column_of, label) + staged.notes
+        scale, scale_notes = settle_scale(cur, declared, staged.column_of)
+        report.notes += scale_notes
         report.queries, report.models, report.outcomes = write_dataset(
             cur, name=name, kind=kind, fmt=staged.format, source=source or str(path),
-            content_hash=digest, notes=report.notes)
+            content_hash=digest, notes=report.notes, scale=scale)
+        dataset_id = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?",
+                                 [name]).fetchall()[0][0]
+        priced = estimate_costs(cur, dataset_id, given_prices)
+        if priced:
+            report.notes += priced
+            cur.execute("UPDATE datasets SET notes = ? WHERE dataset_id = ?",
+                        ["\n".join(report.notes), dataset_id])
 
     store.write(work)
     return report

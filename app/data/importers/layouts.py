@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from app.data.importers import llmrouter, routerbench
+from app.data.importers import llmrouter, pairwise, routerbench
 from app.data.importers.load import ColumnOf
 from app.data.importers.mapping import LongMapping, WideMapping, guess_field, guess_long, guess_wide
 from app.data.importers.problems import ImportProblem
@@ -81,6 +81,8 @@ def _stage_table(cur, fmt: str, columns: list[str], mapping, label: str
                  ) -> tuple[str, ColumnOf]:
     """Pick the table layout (given or detected) from the staged columns, build `stage`;
     return (format, column namer)."""
+    if fmt == "pairwise" or (fmt == "auto" and mapping is None and pairwise.matches(columns)):
+        return "pairwise", pairwise.stage(cur, columns, label).column_of
     if fmt == "routerbench" or (fmt == "auto" and mapping is None
                                 and routerbench.matches(columns)):
         if not routerbench.matches(columns):

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.data.importers.problems import ImportProblem
+
+if TYPE_CHECKING:
+    from app.data.importers.scales import ScoreScale
 
 ColumnOf = Callable[[str, str], str | None]  # (field, model) -> the file's column name
 
@@ -116,13 +120,15 @@ def _skip_notes(cur) -> list[str]:
 
 
 def write_dataset(cur, *, name: str, kind: str, fmt: str, source: str, content_hash: str,
-                  notes: list[str]) -> tuple[int, int, int]:
-    """Insert dataset, queries, outcomes and model names from the validated stage tables;
-    return what was written: (queries, models, outcomes)."""
+                  notes: list[str], scale: ScoreScale | None = None) -> tuple[int, int, int]:
+    """Insert dataset, queries, outcomes and model names from the validated stage tables,
+    scores normalised from `scale` to [0, 1] (originals kept); return what was written:
+    (queries, models, outcomes)."""
     dataset_id = cur.execute(
-        "INSERT INTO datasets (name, kind, format, source, content_hash, notes) "
-        "VALUES (?, ?, ?, ?, ?, ?) RETURNING dataset_id",
-        [name, kind, fmt, source, content_hash, "\n".join(notes) or None]).fetchall()[0][0]
+        "INSERT INTO datasets (name, kind, format, source, content_hash, notes, score_scale) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING dataset_id",
+        [name, kind, fmt, source, content_hash, "\n".join(notes) or None,
+         scale.label if scale else None]).fetchall()[0][0]
     # Each query takes its fields from its raw row with the most scores (first on ties).
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE chosen AS
@@ -138,10 +144,12 @@ def write_dataset(cur, *, name: str, kind: str, fmt: str, source: str, content_h
                              reference, metric, verifier)
         SELECT query_id, ?, source_id, text, coalesce(embed_text, text), task, split,
                reference, metric, verifier FROM chosen""", [dataset_id])
+    original = "CAST(s.score_raw AS DOUBLE)"
     cur.execute(f"""
-        INSERT INTO outcomes (query_id, model, score, cost_usd, cost_estimated, latency_ms,
-                              tokens_in, tokens_out, response)
-        SELECT c.query_id, s.model, CAST(s.score_raw AS DOUBLE), CAST(s.cost_raw AS DOUBLE),
+        INSERT INTO outcomes (query_id, model, score, score_original, cost_usd,
+                              cost_estimated, latency_ms, tokens_in, tokens_out, response)
+        SELECT c.query_id, s.model, {scale.normalise_sql(original) if scale else original},
+               {original}, CAST(s.cost_raw AS DOUBLE),
                s.cost_estimated, CAST(s.latency_raw AS DOUBLE) * s.latency_scale,
                CAST(s.tokens_in_raw AS DOUBLE), CAST(s.tokens_out_raw AS DOUBLE), s.response
         FROM stage s JOIN chosen c USING (source_id)
@@ -163,6 +171,7 @@ def delete_dataset(cur, name: str) -> bool:
         return False
     cur.execute("DELETE FROM outcomes WHERE query_id IN "
                 "(SELECT query_id FROM queries WHERE dataset_id = ?)", [found[0][0]])
+    cur.execute("DELETE FROM preferences WHERE dataset_id = ?", [found[0][0]])
     cur.execute("DELETE FROM queries WHERE dataset_id = ?", [found[0][0]])
     cur.execute("DELETE FROM datasets WHERE dataset_id = ?", [found[0][0]])
     return True

@@ -31,6 +31,7 @@ class ImportReport:
     queries: int = 0
     models: int = 0
     outcomes: int = 0
+    battles: int = 0                 # pairwise logs: preference verdicts stored
     unchanged: bool = False
     replaced: bool = False
     notes: list[str] = field(default_factory=list)
@@ -39,5 +40,8 @@ class ImportReport:
         if self.unchanged:
             return f"'{self.dataset}' is already imported from the same content; nothing changed."
         verb = "Replaced" if self.replaced else "Imported"
+        if self.format == "pairwise":
+            return (f"{verb} '{self.dataset}' (pairwise): {self.queries:,} prompts, "
+                    f"{self.models} models, {self.battles:,} battles.")
         return (f"{verb} '{self.dataset}' ({self.format}): {self.queries:,} queries, "
                 f"{self.models} models, {self.outcomes:,} outcomes.")

@@ -1,0 +1,85 @@
+"""Reading a pairwise dataset's battles (the `preferences` table): as arrays for routers,
+and as per-model and per-pair summaries for the Data page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from app.store.db import Store
+
+
+@dataclass(frozen=True, eq=False)
+class BattleLog:
+    """A dataset's queries (query_id order) and its battles, as arrays."""
+
+    query_ids: np.ndarray          # (n,)
+    texts: tuple[str, ...]         # (n,) the text each query is embedded by
+    tasks: np.ndarray              # (n,) object
+    splits: np.ndarray             # (n,) object
+    query: np.ndarray              # (k,) row of each battle's query
+    model_a: np.ndarray            # (k,) object
+    model_b: np.ndarray
+    outcome: np.ndarray            # (k,) from model_a's side: 1, 0.5, 0
+    weight: np.ndarray
+
+
+def battle_log(store: Store, dataset_id: int) -> BattleLog:
+    """Every query and battle of a pairwise dataset."""
+    queries = store.rows("SELECT query_id, embed_text, task, split FROM queries "
+                         "WHERE dataset_id = ? ORDER BY query_id", [dataset_id])
+    battles = store.rows("SELECT query_id, model_a, model_b, outcome, weight FROM preferences "
+                         "WHERE dataset_id = ? ORDER BY battle_id", [dataset_id])
+    ids = np.array([q[0] for q in queries], dtype=np.int64)
+    row_of = {int(q): i for i, q in enumerate(ids)}
+    return BattleLog(
+        ids, tuple(q[1] for q in queries), np.array([q[2] for q in queries], dtype=object),
+        np.array([q[3] for q in queries], dtype=object),
+        np.array([row_of[int(b[0])] for b in battles], dtype=np.int64),
+        np.array([b[1] for b in battles], dtype=object),
+        np.array([b[2] for b in battles], dtype=object),
+        np.array([b[3] for b in battles], dtype=float),
+        np.array([b[4] for b in battles], dtype=float))
+
+
+def battle_count(store: Store, dataset_id: int) -> int:
+    return int(store.rows("SELECT count(*) FROM preferences WHERE dataset_id = ?",
+                          [dataset_id])[0][0])
+
+
+def model_records(store: Store, dataset_id: int) -> pd.DataFrame:
+    """One row per model: battles, wins, ties, losses, and its win rate (ties count half,
+    strong verdicts by their weight)."""
+    return store.frame("""
+        WITH sides AS (
+            SELECT model_a AS model, outcome AS result, weight, both_bad FROM preferences
+            WHERE dataset_id = $dataset
+            UNION ALL
+            SELECT model_b, 1 - outcome, weight, both_bad FROM preferences
+            WHERE dataset_id = $dataset)
+        SELECT model, count(*) AS battles,
+               count(*) FILTER (WHERE result = 1) AS wins,
+               count(*) FILTER (WHERE result = 0.5) AS ties,
+               count(*) FILTER (WHERE result = 0) AS losses,
+               sum(weight * result) / sum(weight) AS win_rate
+        FROM sides GROUP BY model ORDER BY win_rate DESC, model""", {"dataset": dataset_id})
+
+
+def pair_records(store: Store, dataset_id: int) -> pd.DataFrame:
+    """One row per pair of models (in name order): battles, and the shares of the first's
+    wins, ties (of which both bad) and the second's wins."""
+    return store.frame("""
+        WITH ordered AS (
+            SELECT least(model_a, model_b) AS first, greatest(model_a, model_b) AS second,
+                   CASE WHEN model_a <= model_b THEN outcome ELSE 1 - outcome END AS result,
+                   both_bad
+            FROM preferences WHERE dataset_id = $dataset)
+        SELECT first, second, count(*) AS battles,
+               avg(CASE WHEN result = 1 THEN 1.0 ELSE 0.0 END) AS first_wins,
+               avg(CASE WHEN result = 0.5 THEN 1.0 ELSE 0.0 END) AS ties,
+               avg(CASE WHEN both_bad THEN 1.0 ELSE 0.0 END) AS both_bad,
+               avg(CASE WHEN result = 0 THEN 1.0 ELSE 0.0 END) AS second_wins
+        FROM ordered GROUP BY first, second ORDER BY battles DESC, first, second""",
+        {"dataset": dataset_id})

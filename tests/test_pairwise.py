@@ -1,0 +1,304 @@
+"""Pairwise preference logs: every verdict style imported as battles, bad input refused
+whole, routers that learn from battles, and win rate against a reference model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.data.importers import ImportProblem, import_path, remove_dataset
+from app.data.importers import pairwise as pairwise_importer
+from app.routing.preferences import (
+    default_reference,
+    evaluate_dataset,
+    evaluate_preferences,
+    load_preferences,
+)
+from routers.pairwise import Battles, BradleyTerryMF, CentroidWinRate, KNNWinRate
+from routers.winrate import win_rate_table
+from tests.conftest import SHARED, snapshot, write
+
+FAST = "hashing-ngrams-512"  # a real, fast encoder: these tests are about the pipeline
+
+
+def _battles(store, name: str) -> list[tuple]:
+    return store.rows("""SELECT q.text, p.model_a, p.model_b, p.outcome, p.weight, p.both_bad,
+                                p.verdict
+                         FROM preferences p JOIN queries q USING (query_id)
+                         JOIN datasets d ON d.dataset_id = p.dataset_id
+                         WHERE d.name = ? ORDER BY p.battle_id""", [name])
+
+
+def _refused(store, path, **kwargs) -> ImportProblem:
+    before = snapshot(store) + (store.rows("SELECT count(*) FROM preferences")[0][0],)
+    with pytest.raises(ImportProblem) as caught:
+        import_path(store, path, **kwargs)
+    after = snapshot(store) + (store.rows("SELECT count(*) FROM preferences")[0][0],)
+    assert after == before, "a refused import changed the database"
+    return caught.value
+
+
+# ---- importing ------------------------------------------------------------------------
+
+def test_arena_winners_with_ties_and_bothbad_are_detected(store, tmp_path):
+    path = write(tmp_path / "arena.csv", "question_id,prompt,model_a,model_b,winner\n"
+                 "1,What is 2+2?,alpha,beta,model_a\n2,What is 2+2?,beta,gamma,model_b\n"
+                 "3,Name a colour,alpha,gamma,tie\n4,Name a colour,beta,alpha,tie (bothbad)\n"
+                 "5,Spell cat,gamma,alpha,gamma\n")
+    report = import_path(store, path)
+    assert (report.format, report.queries, report.models, report.battles) == (
+        "pairwise", 3, 3, 5)
+    assert "3 prompts, 3 models, 5 battles" in report.summary()
+    assert any("2 battles are ties" in n and "1 marked both bad" in n for n in report.notes)
+    assert [b[1:6] for b in _battles(store, "arena")] == [
+        ("alpha", "beta", 1.0, 1.0, False), ("beta", "gamma", 0.0, 1.0, False),
+        ("alpha", "gamma", 0.5, 1.0, False), ("beta", "alpha", 0.5, 1.0, True),
+        ("gamma", "alpha", 1.0, 1.0, False)]  # the winner named by its own name
+    assert store.rows("SELECT format FROM datasets WHERE name = 'arena'") == [("pairwise",)]
+    assert store.rows("SELECT count(*) FROM outcomes") == [(0,)]
+
+
+def test_judge_verdicts_against_a_baseline_keep_their_strength(store, tmp_path):
+    rows = [("Write a haiku", "A>>B"), ("Sort a list", "[[A>B]]"), ("Say hi", "A=B"),
+            ("Explain DNS", "B>A"), ("Prove it", "b >> a")]
+    path = tmp_path / "judged.jsonl"
+    path.write_text("".join(json.dumps({"question": q, "model_a": "baseline",
+                                        "model_b": "challenger", "verdict": v}) + "\n"
+                            for q, v in rows), encoding="utf-8")
+    report = import_path(store, path)
+    assert report.format == "pairwise" and report.battles == 5
+    assert [(b[3], b[4], b[6]) for b in _battles(store, "judged")] == [
+        (1.0, 3.0, "A>>B"), (1.0, 1.0, "[[A>B]]"), (0.5, 1.0, "A=B"), (0.0, 1.0, "B>A"),
+        (0.0, 3.0, "b >> a")]
+    assert any("2 verdicts are strong" in n for n in report.notes)
+
+
+def test_one_hot_winner_columns_in_parquet(store, tmp_path):
+    frame = pd.DataFrame({"id": [1, 2, 3], "prompt": ["a?", "b?", "c?"],
+                          "model_a": ["x", "x", "y"], "model_b": ["y", "z", "z"],
+                          "winner_model_a": [1, 0, 0], "winner_model_b": [0, 1, 0],
+                          "winner_tie": [0, 0, 1]})
+    frame.to_parquet(tmp_path / "kaggle.parquet")
+    import_path(store, tmp_path / "kaggle.parquet")
+    assert [b[3] for b in _battles(store, "kaggle")] == [1.0, 0.0, 0.5]
+
+
+def test_multi_turn_json_prompts_keep_the_user_turns_in_any_language(store, tmp_path):
+    chat = [{"role": "user", "content": "¿Cuál es la capital de Perú?"},
+            {"role": "assistant", "content": "Lima."},
+            {"role": "user", "content": "¿Y de Chile?"}]
+    lines = [{"conversation_a": chat, "model_a": "a", "model_b": "b", "winner": "model_a"},
+             {"conversation_a": [{"role": "user", "content": "東京の人口は？"}],
+              "model_a": "a", "model_b": "b", "winner": "model_b"},
+             {"conversation_a": [{"role": "user",
+                                  "content": [{"type": "text", "text": "Привет"}]}],
+              "model_a": "a", "model_b": "b", "winner": "tie"}]
+    path = tmp_path / "chats.jsonl"
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines),
+                    encoding="utf-8")
+    import_path(store, path)
+    assert [b[0] for b in _battles(store, "chats")] == [
+        "¿Cuál es la capital de Perú?\n\n¿Y de Chile?", "東京の人口は？", "Привет"]
+    turns = write(tmp_path / "mt.csv", 'turns,model_a,model_b,winner\n'
+                  '"[""Write a story"", ""Now shorten it""]",a,b,model_b\n')
+    import_path(store, turns)
+    assert _battles(store, "mt")[0][0] == "Write a story\n\nNow shorten it"
+
+
+def test_an_unknown_verdict_names_file_row_column_and_the_allowed_values(store, tmp_path):
+    path = write(tmp_path / "votes.csv", "prompt,model_a,model_b,winner\n"
+                 "q1,a,b,model_a\nq2,a,b,model_c\n")
+    problem = _refused(store, path)
+    assert (problem.file, problem.row, problem.column) == ("votes.csv", 2, "winner")
+    assert "'model_c'" in str(problem) and "model_a, model_b, tie, tie (bothbad)" in str(problem)
+    judged = write(tmp_path / "judged.csv", "prompt,model_a,model_b,verdict\nq,a,b,A>>>B\n")
+    problem = _refused(store, judged)
+    assert problem.column == "verdict" and "A>>B, A>B, A=B, B>A, B>>A" in str(problem)
+
+
+def test_missing_columns_and_declared_scales_are_refused(store, tmp_path):
+    path = write(tmp_path / "half.csv", "prompt,model_a,winner\nq,a,model_a\n")
+    assert "model_b" in str(_refused(store, path, fmt="pairwise"))
+    good = write(tmp_path / "good.csv", "prompt,model_a,model_b,winner\nq,a,b,tie\n")
+    assert "score scale does not apply" in str(_refused(store, good, score_scale="1-10"))
+    empty = write(tmp_path / "empty.csv", "prompt,model_a,model_b,winner\nq,a,b,\n")
+    assert "no battle to keep" in str(_refused(store, empty))
+
+
+def test_a_failure_while_writing_leaves_nothing_half_written(store, tmp_path, monkeypatch):
+    write_for_real = pairwise_importer.write
+
+    def write_then_fail(cur, **kwargs):
+        write_for_real(cur, **kwargs)
+        raise ImportProblem("arena.csv", "failed after writing.", "Nothing should remain.")
+
+    monkeypatch.setattr(pairwise_importer, "write", write_then_fail)
+    path = write(tmp_path / "arena.csv", "prompt,model_a,model_b,winner\nq,a,b,model_a\n")
+    _refused(store, path)
+    assert store.rows("SELECT count(*) FROM queries") == [(0,)]
+
+
+def test_replacing_and_removing_a_dataset_removes_its_battles(store, tmp_path):
+    path = write(tmp_path / "log.csv", "prompt,model_a,model_b,winner\nq1,a,b,model_a\n"
+                 "q2,a,b,model_b\n")
+    import_path(store, path)
+    write(path, "prompt,model_a,model_b,winner\nq1,a,b,tie\n")
+    import_path(store, path, replace=True)
+    assert [b[3] for b in _battles(store, "log")] == [0.5]
+    assert store.rows("SELECT count(*) FROM preferences") == [(1,)]
+    assert remove_dataset(store, "log")
+    assert store.rows("SELECT count(*) FROM preferences") == [(0,)]
+    assert store.rows("SELECT count(*) FROM queries") == [(0,)]
+
+
+# ---- routers and win rate -------------------------------------------------------------
+
+def _planted(n: int = 300, seed: int = 0) -> tuple[np.ndarray, Battles]:
+    """Two topics in embedding space; alpha wins on topic 0, beta on topic 1 (90%)."""
+    rng = np.random.default_rng(seed)
+    topic = rng.integers(0, 2, n)
+    X = rng.normal(size=(2, 24))[topic] + 0.8 * rng.normal(size=(n, 24))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    alpha_better = np.where(topic == 0, 0.9, 0.1)
+    outcome = (rng.random(n) < alpha_better).astype(float)
+    battles = Battles(np.arange(n), np.zeros(n, np.int64), np.ones(n, np.int64), outcome,
+                      np.ones(n), ("alpha", "beta"))
+    return X, battles
+
+
+@pytest.mark.parametrize("router", [BradleyTerryMF(), KNNWinRate(), CentroidWinRate()],
+                         ids=lambda r: r.name)
+def test_routers_recover_a_planted_preference(router):
+    X, battles = _planted()
+    train, test = battles.subset(np.arange(200)), battles.subset(np.arange(200, 300))
+    scores = router.fit(X, train).score(X)
+    assert scores.shape == (300, 2)
+    rows = {r["name"]: r for r in win_rate_table({"router": scores}, test, "alpha",
+                                                 n_boot=300)}
+    assert rows["router"]["win_rate"] > 0.65 and rows["router"]["win_rate_ci"][0] > 0.5
+    assert rows["router"]["win_rate"] > rows["always the challenger"]["win_rate"] + 0.1
+    assert rows["always alpha (the reference)"]["win_rate"] == 0.5
+
+
+def test_bt_mf_is_deterministic_given_a_seed():
+    X, battles = _planted()
+    first = BradleyTerryMF(seed=3).fit(X, battles).score(X)
+    assert np.array_equal(first, BradleyTerryMF(seed=3).fit(X, battles).score(X))
+    assert not np.array_equal(first, BradleyTerryMF(seed=4).fit(X, battles).score(X))
+
+
+def test_win_rate_definition_on_hand_made_battles():
+    # ref vs x three times: x wins, ties, loses; the router prefers x on query 0 only.
+    battles = Battles(np.array([0, 1, 2]), np.array([0, 1, 0]), np.array([1, 0, 1]),
+                      np.array([0.0, 0.5, 1.0]), np.ones(3), ("ref", "x"))
+    scores = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    rows = {r["name"]: r for r in win_rate_table({"r": scores}, battles, "ref", n_boot=0)}
+    assert rows["r"]["win_rate"] == pytest.approx((1.0 + 0.5 + 0.0) / 3)
+    assert rows["always x"]["win_rate"] == pytest.approx(0.5)
+    assert rows["oracle (picks the battle's winner)"]["win_rate"] == pytest.approx(2 / 3)
+    assert rows["oracle (picks the battle's winner)"]["deployable"] is False
+    assert all(r["battles"] == 3 for r in rows.values())
+
+
+def _topic_log(path, n: int = 120, seed: int = 0):
+    """Maths prompts where alpha wins and cooking prompts where beta wins (90% each)."""
+    rng = np.random.default_rng(seed)
+    lines = ["prompt,model_a,model_b,winner"]
+    for i in range(n):
+        if i % 2:
+            prompt = f"Solve the equation {i}x + {i % 7} = {3 * i} and show the algebra"
+            alpha_wins = rng.random() < 0.9
+        else:
+            prompt = f"How long should I roast {i} potatoes in the oven with rosemary?"
+            alpha_wins = rng.random() < 0.1
+        a, b = ("alpha", "beta") if i % 3 else ("beta", "alpha")
+        winner = "model_a" if alpha_wins == (a == "alpha") else "model_b"
+        lines.append(f'"{prompt}",{a},{b},{winner}')
+    return write(path, "\n".join(lines) + "\n")
+
+
+def test_the_app_trains_on_the_training_split_and_scores_win_rates(store, tmp_path):
+    import_path(store, _topic_log(tmp_path / "topics.csv"))
+    data = load_preferences(store, "topics", FAST)
+    train_texts = {data.texts[q] for q in data.battles.query[data.train]}
+    test_texts = {data.texts[q] for q in data.battles.query[data.test]}
+    assert train_texts and test_texts and not train_texts & test_texts
+    assert default_reference(data) in ("alpha", "beta")
+    result = evaluate_preferences(data, reference="alpha", n_boot=200)
+    rows = {r["name"]: r for r in result.rows}
+    for name in ("bt-mf", "knn-winrate", "centroid-winrate"):
+        assert rows[name]["win_rate"] > 0.6, (name, rows[name])
+        assert rows[name]["win_rate"] > rows["always alpha (the reference)"]["win_rate"]
+        assert rows[name]["deployable"]
+    assert set(rows[name]) == {"name", "win_rate", "win_rate_ci", "battles", "deployable"}
+    assert evaluate_dataset(store, "topics", encoder=FAST, n_boot=0).reference == (
+        default_reference(data))
+
+
+def test_real_pairwise_logs_in_shared_data(store):
+    found = [p for p in SHARED.rglob("*") if p.suffix in (".csv", ".jsonl", ".parquet")
+             and p.stat().st_size < 200 * 2**20 and _looks_pairwise(p)] if SHARED.is_dir() else []
+    if not found:
+        pytest.skip(f"no pairwise preference log (model_a / model_b columns) under {SHARED}")
+    for path in found[:2]:
+        report = import_path(store, path, fmt="pairwise", name=path.stem)
+        assert report.battles > 0
+        result = evaluate_dataset(store, path.stem, encoder=FAST, n_boot=100)
+        assert 0.0 <= result.rows[0]["win_rate"] <= 1.0
+
+
+def _looks_pairwise(path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(4096).decode("utf-8", errors="replace")
+    return "model_a" in head and "model_b" in head
+
+
+# ---- pages ------------------------------------------------------------------------------
+
+@pytest.fixture
+def page_db(tmp_path, monkeypatch):
+    """A database holding the topics log, for AppTest runs (closed before the app opens it)."""
+    from app.store.db import open_store
+    from app.ui import resources
+
+    path = tmp_path / "page.duckdb"
+    opened = open_store(path)
+    import_path(opened, _topic_log(tmp_path / "topics.csv"))
+    opened.close()
+    for key, value in {"ROUTELAB_DB": str(path), "ROUTELAB_DEMO": "0",
+                       "ROUTELAB_ENCODER": FAST}.items():
+        monkeypatch.setenv(key, value)
+    resources.store.clear()
+    yield path
+    resources.store.clear()
+
+
+def _compare_panel():
+    from app.store.datasets import by_name
+    from app.ui import resources
+    from app.ui.preference_view import show_preferences
+
+    show_preferences(resources.store(), by_name(resources.store(), "topics"), n_boot=50)
+
+
+def test_the_data_page_shows_battles_and_the_compare_panel_win_rates(page_db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import REPO
+
+    app = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=60).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Battles"] == "120" and metrics["Models"] == "2"
+    pairs = next(d.value for d in app.dataframe if "first" in d.value.columns)
+    assert pairs["battles"].tolist() == [120]
+    panel = AppTest.from_function(_compare_panel, default_timeout=60).run()
+    assert not panel.exception and not panel.error, [e.value for e in panel.error]
+    table = panel.dataframe[0].value
+    assert {"bt-mf", "knn-winrate", "centroid-winrate"} <= set(table["name"])
+    panel.selectbox(key="pref_reference").set_value("beta").run()
+    assert not panel.exception
+    assert "involving beta" in panel.caption[0].value
