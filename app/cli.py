@@ -19,6 +19,7 @@ from app.data.importers import (
     remove_dataset,
     routerbench,
 )
+from app.data.importers.pricing import parse_prices
 from app.models.pool import PoolError
 from app.store import datasets
 from app.store.db import DatabaseLocked, open_store
@@ -50,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--replace", action="store_true", help="replace a dataset of that name")
     imp.add_argument("--queries", type=Path, help="LLMRouter query JSONL (task, reference)")
     imp.add_argument("--prices", type=Path, help="LLMRouter price JSON ($ per 1M tokens)")
+    imp.add_argument("--price", action="append", metavar="MODEL=IN/OUT", dest="price",
+                     help="a model's price in USD per million input/output tokens, used to "
+                     "estimate missing costs (repeatable), e.g. gpt-4o=2.5/10")
     imp.add_argument("--shots", type=int, default=0, choices=(0, 5),
                      help="which RouterBench release to download")
     cols = imp.add_argument_group("column mapping for long / wide logs (default: guessed)")
@@ -57,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
                  "response", "task", "split", "reference", "verifier"):
         cols.add_argument(f"--{flag}-col", dest=f"{flag.replace('-', '_')}_col")
     cols.add_argument("--latency-unit", choices=("ms", "s"), default=None)
+    cols.add_argument("--score-scale", default="auto", metavar="SCALE",
+                      help="auto (detect), 0/1, 0-1, 1-10 or LOW-HIGH; scores are stored "
+                      "normalised to 0-1 with the originals kept")
     cols.add_argument("--models", help="wide: comma-separated model names (score columns)")
     cols.add_argument("--score-pattern", default="{model}", help="wide: e.g. '{model}'")
     cols.add_argument("--cost-pattern", help="wide: e.g. '{model}|total_cost'")
@@ -101,8 +108,21 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--param", action=_ParamAction, dest="routers", metavar="KEY=VALUE",
                     help="a parameter of the preceding --router (JSON values allowed)")
     ev.add_argument("--boot", type=int, default=1000, help="bootstrap resamples (0: none)")
+    ev.add_argument("--reference", help="pairwise logs: the model win rates are measured "
+                    "against (default: the one with most training battles)")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(run=_evaluate)
+
+    onb = verbs.add_parser("onboard", help="add a model to a saved clusters router from a "
+                           "few representative prompts, and compare with retraining")
+    onb.add_argument("router", help="a saved router of an onboarding kind (clusters)")
+    onb.add_argument("model", help="a model of the router's dataset, treated as new")
+    onb.add_argument("--per-cluster", type=int, default=3, metavar="N",
+                     help="representative prompts per cluster the model answers (default 3)")
+    onb.add_argument("--dataset", help="the log to onboard on (default: the router's own)")
+    onb.add_argument("--save", action="store_true", help="record the onboarding in the router")
+    onb.add_argument("--json", action="store_true")
+    onb.set_defaults(run=_onboard)
 
     mod = verbs.add_parser("models", help="list the model pool and check reachability")
     mod.add_argument("--check", action="store_true", help="call each model (cheap check)")
@@ -133,7 +153,9 @@ def _import(args) -> int:
         name = name or "routerbench" + ("" if args.shots == 0 else f"_{args.shots}shot")
     store = _store(args)
     report = import_path(store, path, fmt=args.format, name=name, mapping=_mapping(args),
-                         replace=args.replace, queries=args.queries, prices=args.prices)
+                         replace=args.replace, queries=args.queries, prices=args.prices,
+                         given_prices=parse_prices(args.price),
+                         score_scale=args.score_scale)
     print(report.summary())
     for note in report.notes:
         print(f"  note: {note}")
@@ -263,7 +285,8 @@ class _ParamAction(argparse.Action):
 
 
 def _evaluate(args) -> int:
-    from app.routing.comparison import compare, summary
+    from app.present.comparison_out import as_json, as_table
+    from app.routing.comparison import compare
     from app.routing.configs import RouterConfig, RouterProblem, default_configs
 
     if args.routers:
@@ -274,41 +297,73 @@ def _evaluate(args) -> int:
             configs.append(RouterConfig(entry["kind"] + suffix, entry["kind"], entry["params"]))
     else:
         configs = default_configs()
+    store = _store(args)
+    found = datasets.by_name(store, args.name)
+    if found is not None and found.format == "pairwise":
+        return _evaluate_battles(store, args)
     try:
-        result = compare(_store(args), args.name, configs, n_boot=args.boot,
+        result = compare(store, args.name, configs, n_boot=args.boot,
                          progress=lambda stage, f: print(stage, file=sys.stderr))
     except RouterProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        out = {"dataset": result.dataset, "split": result.split_note,
-               "test_queries": result.test_size, "pair": result.pair,
-               "curves": {name: {"points": [[float(c), float(q)] for c, q in zip(
-                   curve.mean_cost, curve.mean_quality, strict=True)]}
-                   for name, curve in {**result.routers, **result.references}.items()},
-               "metrics": result.rows, "zero_router": {"points": [[float(c), float(q)] for c, q
-                                                              in zip(*result.zero, strict=True)],
-                                                   "aiq": next(r["aiq"] for r in result.rows
-                                                               if r["kind"] == "zero")}}
-        for row in out["metrics"]:
-            if row["name"] in out["curves"]:
-                out["curves"][row["name"]]["aiq"] = row["aiq"]
-        print(json.dumps(_strict_json(out), indent=1, allow_nan=False))
+        print(json.dumps(_strict_json(as_json(result)), indent=1, allow_nan=False))
         return 0
-    print(f"{result.dataset}: {result.test_size:,} test queries, {result.split_note}")
-    print(f"{'name':<34} {'quality':>8} {'$/query':>10} {'AIQ':>7} {'best q':>7} "
-          f"{'at $/query':>10}")
+    print("\n".join(as_table(result)))
+    return 0
+
+
+def _evaluate_battles(store, args) -> int:
+    """A pairwise log: its preference routers' win rates against a reference model."""
+    from app.routing.configs import RouterProblem
+    from app.routing.preferences import evaluate_dataset
+
+    try:
+        result = evaluate_dataset(store, args.name, reference=args.reference,
+                                  n_boot=args.boot)
+    except RouterProblem as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(_strict_json({
+            "dataset": args.name, "kind": "pairwise", "split": result.split_note,
+            "reference": result.reference, "train_battles": result.train_battles,
+            "test_battles": result.test_battles, "rows": result.rows}), indent=1,
+            allow_nan=False))
+        return 0
+    print(f"{args.name}: win rate against {result.reference} on {result.test_battles:,} test "
+          f"battles ({result.split_note})")
+    print(f"{'name':<34} {'deploy':>6} {'win rate':>9} {'95% CI':>17} {'battles':>8}")
     for row in result.rows:
-        aiq_text = f"{row['aiq']:>7.3f}" if row["aiq"] is not None else f"{'-':>7}"
-        print(f"{row['name'][:34]:<34} {row['quality']:>8.3f} {row['cost']:>10.6f} "
-              f"{aiq_text} {row['best_quality']:>7.3f} {row['best_quality_cost']:>10.6f}")
-    for name, curve in result.routers.items():
-        points = " ".join(f"({c:.6f}, {q:.3f})" for c, q in zip(
-            curve.mean_cost, curve.mean_quality, strict=True))
-        print(f"\n{name} sweep (mean $/query, mean quality): {points}")
-    print()
-    for line in summary(result):
-        print(line)
+        low, high = row["win_rate_ci"] or (float("nan"), float("nan"))
+        print(f"{row['name'][:34]:<34} {'yes' if row['deployable'] else 'NO':>6} "
+              f"{row['win_rate']:>9.3f} {f'[{low:.3f}, {high:.3f}]':>17} {row['battles']:>8}")
+    return 0
+
+
+def _onboard(args) -> int:
+    """Onboard a log's model into a saved clusters router from representative prompts and
+    print onboarded vs retrained vs without it on the test split; --save records it."""
+    from app.present.onboarding_out import as_json, as_table
+    from app.routing import onboarding
+    from app.routing.configs import RouterProblem
+
+    store = _store(args)
+    try:
+        config = onboarding.saved_onboardable(store, args.router)
+        result = onboarding.simulate(store, config, args.model, args.per_cluster,
+                                     dataset=args.dataset,
+                                     progress=lambda stage: print(stage, file=sys.stderr))
+        if args.save:
+            onboarding.save(store, result)
+    except RouterProblem as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(_strict_json(as_json(result, args.save)), indent=1, allow_nan=False))
+    else:
+        print("\n".join(as_table(result, args.save)))
     return 0
 
 

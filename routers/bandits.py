@@ -11,10 +11,12 @@ PROPENSITY_SAMPLES = 200  # posterior draws behind a logged Thompson propensity
 
 class LinUCB(Router):
     """LinUCB (Li et al., 2010, "A contextual-bandit approach to personalized news article
-    recommendation"): per model a ridge regression of reward on the query embedding; score =
-    predicted reward + alpha * its standard error. Learns online from thumbs
-    (`partial_fit`, Sherman-Morrison updates), so its state is exactly the replay of its
-    feedback; arms are independent and a new model starts from the prior."""
+    recommendation"): per model a ridge regression of reward on the query embedding plus a
+    constant feature (as in Li et al.'s features), so an arm can learn that a model is good
+    in general and not only near the queries it saw; score = predicted reward + alpha * its
+    standard error. Learns online from thumbs (`partial_fit`, Sherman-Morrison updates), so
+    its state is exactly the replay of its feedback; arms are independent and a new model
+    starts from the prior."""
 
     name = "linucb"
     title = "Contextual bandit: LinUCB"
@@ -31,19 +33,19 @@ class LinUCB(Router):
 
     def _reset(self, outcomes: Outcomes | None) -> None:
         self.A_inv_, self.b_, self.n_ = {}, {}, {}
-        self.dim_ = outcomes.queries.X.shape[1] if outcomes is not None else None
+        self.dim_ = outcomes.queries.X.shape[1] + 1 if outcomes is not None else None
 
     def _add(self, model: str, outcomes: Outcomes | None) -> None:
         if not hasattr(self, "A_inv_"):
             self._reset(outcomes)
         if self.dim_ is None and outcomes is not None:
-            self.dim_ = outcomes.queries.X.shape[1]
+            self.dim_ = outcomes.queries.X.shape[1] + 1
         self.A_inv_[model] = None  # the prior until the dimension is known
         self.b_[model], self.n_[model] = None, 0
         if outcomes is not None and model in outcomes.models:
             rows, rewards = rewards_of(outcomes, model)
             if len(rows):
-                X = outcomes.queries.X[rows]
+                X = features(outcomes.queries.X[rows])
                 A = self.ridge * np.eye(X.shape[1]) + X.T @ X
                 self.A_inv_[model] = np.linalg.inv(A)
                 self.b_[model] = X.T @ rewards
@@ -71,6 +73,8 @@ class LinUCB(Router):
         return self
 
     def update(self, model: str, x: np.ndarray, reward: float) -> None:
+        """One Sherman-Morrison step for a query embedding `x` (without the constant)."""
+        x = features(x)
         self._ensure(model, len(x))
         A_inv = self.A_inv_[model]
         Ax = A_inv @ x
@@ -80,7 +84,7 @@ class LinUCB(Router):
 
     def posterior(self, queries: Queries) -> tuple[np.ndarray, np.ndarray]:
         """(mean, standard deviation) of each model's predicted reward, (n, m) each."""
-        X = np.asarray(queries.X, dtype=float)
+        X = features(queries.X)
         means, stds = [], []
         for model in self.models_:
             self._ensure(model, X.shape[1])
@@ -122,7 +126,7 @@ class LinearThompson(LinUCB):
         return float((probs[choice] * PROPENSITY_SAMPLES + 1) / (PROPENSITY_SAMPLES + 1))
 
     def _score(self, queries: Queries) -> np.ndarray:
-        X = np.asarray(queries.X, dtype=float)
+        X = features(queries.X)
         rng = np.random.default_rng([self.seed, sum(self.n_.values())])
         columns = []
         for model in self.models_:
@@ -138,7 +142,7 @@ def choice_probabilities(bandit: LinearThompson, queries: Queries, samples: int 
                          seed: int = 0, usable: np.ndarray | None = None) -> np.ndarray:
     """(n, m) how often Thompson sampling picks each model (only `usable` ones, when
     given): the basis of the propensity logged with a vote, for off-policy estimates."""
-    X = np.asarray(queries.X, dtype=float)
+    X = features(queries.X)
     rng = np.random.default_rng(seed)
     draws = []
     for model in bandit.models_:
@@ -152,3 +156,9 @@ def choice_probabilities(bandit: LinearThompson, queries: Queries, samples: int 
         stacked[~np.asarray(usable, dtype=bool)] = -np.inf
     winners = np.argmax(stacked, axis=0)                                  # (n, samples)
     return np.stack([(winners == j).mean(axis=1) for j in range(len(bandit.models_))], axis=1)
+
+
+def features(X: np.ndarray) -> np.ndarray:
+    """Query embeddings with a constant 1 appended (the bias feature), row-wise."""
+    X = np.asarray(X, dtype=float)
+    return np.concatenate([X, np.ones(X.shape[:-1] + (1,))], axis=-1)

@@ -3,6 +3,10 @@
 A router scores every model for every query (`score`, predicted utility, higher is
 better) and routes to the argmax of `score - tradeoff * cost`. Subclasses write per-model
 state in `_add` / `_remove` and per-model scoring in `_score`.
+
+Ties (equal utility, common in logs without costs and with coarse scores) never go to
+whichever model happens to be first: they go to the cheaper model, then to the model with
+the higher mean quality on the training log, then to the name first in alphabetical order.
 """
 
 from __future__ import annotations
@@ -98,6 +102,7 @@ class Router:
     model_params: ClassVar[tuple[str, ...]] = ()  # parameters that name a model of the pool
     in_defaults: ClassVar[bool] = True       # run by `routelab evaluate` and offered by default
     explore_param: ClassVar[str | None] = None  # online kinds: the exploration knob
+    why_not_deployable: ClassVar[str] = ""   # non-empty: it reads gold labels to decide
     space: ClassVar[dict[str, dict]] = {}    # per-parameter form hints: low, high, choices, help
 
     # -- parameters -----------------------------------------------------------------------
@@ -132,7 +137,7 @@ class Router:
         if not self.cold_start:
             raise ValueError(f"{self.name} needs outcomes to start; use fit()")
         self._reset(None)
-        self.models_, self.costs_ = [], {}
+        self.models_, self.costs_, self.quality_ = [], {}, {}
         return self
 
     def fit(self, outcomes: Outcomes) -> Self:
@@ -140,6 +145,7 @@ class Router:
         self._reset(outcomes)
         self.models_: list[str] = []
         self.costs_: dict[str, float] = {}
+        self.quality_: dict[str, float] = {}  # mean training reward: the second tie-break
         for model in outcomes.models:
             self.add_model(model, outcomes)
         return self
@@ -148,12 +154,16 @@ class Router:
         """Learn one more model without retraining the others where the method allows."""
         if not hasattr(self, "models_"):
             self.models_, self.costs_ = [], {}
+        if not hasattr(self, "quality_"):
+            self.quality_ = {}
         if model in self.models_:
             self.remove_model(model)
         if outcomes is None and not self.cold_start:
             raise ValueError(f"{self.name} needs outcomes to learn '{model}'")
         if outcomes is not None and model in outcomes.models:
-            self.costs_[model] = float(outcomes.mean_costs()[outcomes.column(model)])
+            column = outcomes.column(model)
+            self.costs_[model] = float(outcomes.mean_costs()[column])
+            self.quality_[model] = float(column_means(outcomes.reward[:, [column]], 0.0)[0])
         else:
             self.costs_.setdefault(model, 0.0)
         self._add(model, outcomes)
@@ -165,6 +175,7 @@ class Router:
         self._remove(model, index)
         self.models_.pop(index)
         self.costs_.pop(model, None)
+        getattr(self, "quality_", {}).pop(model, None)
         return self
 
     def partial_fit(self, queries: Queries, models: list[str], rewards) -> Self:
@@ -187,10 +198,19 @@ class Router:
                 for c, row, order in zip(chosen, scores, ranked, strict=True)]
 
     def choose(self, scores: np.ndarray, costs=None, tradeoff: float = 0.0) -> np.ndarray:
-        """Column index of the chosen model per row (ties go to the cheaper model)."""
+        """Column index of the chosen model per row: the highest utility; ties by the rule
+        in the module docstring (cheaper, then better on training, then by name)."""
         cost = self._costs(costs)
-        utility = scores - tradeoff * cost - 1e-12 * cost
-        return np.argmax(utility, axis=1)
+        return pick_best(scores - tradeoff * cost, self.tie_order(cost))
+
+    def tie_order(self, cost: np.ndarray | None = None) -> np.ndarray:
+        """Rank of each model column among tied ones (0 = preferred)."""
+        cost = np.nan_to_num(self._costs(cost)).reshape(-1)
+        quality = getattr(self, "quality_", {})
+        keys = [(c, -quality.get(m, 0.0), m) for m, c in zip(self.models_, cost, strict=True)]
+        ranks = np.empty(len(keys), dtype=np.int64)
+        ranks[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+        return ranks
 
     def propensity(self, queries: Queries, choice: int, usable: np.ndarray | None = None
                    ) -> float:
@@ -227,6 +247,16 @@ class Router:
 
     def _score(self, queries: Queries) -> np.ndarray:
         raise NotImplementedError
+
+
+def pick_best(utility: np.ndarray, ranks: np.ndarray, tolerance: float = 1e-12
+              ) -> np.ndarray:
+    """Per row, the column of highest utility; among columns within `tolerance` of it (ties,
+    up to rounding), the one of lowest rank."""
+    utility = np.nan_to_num(np.asarray(utility, dtype=float), nan=-np.inf)
+    best = utility.max(axis=1, keepdims=True)
+    tied = utility >= best - tolerance * np.maximum(1.0, np.abs(best))
+    return np.argmin(np.where(tied, ranks[None, :], len(ranks)), axis=1)
 
 
 def column_means(values: np.ndarray, fill: float = np.nan) -> np.ndarray:

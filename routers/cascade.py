@@ -21,6 +21,8 @@ class CascadeRouter(Router):
     name = "cascade"
     title = "Cascade (cheapest first, judge accepts; offline judge error)"
     simulates = True
+    why_not_deployable = ("reads each answer's logged score to simulate its judge (an upper "
+                          "bound for a real judge with the same error rate)")
     cold_start = True
     independent_models = True
     needs_embeddings = False
@@ -49,7 +51,10 @@ class CascadeRouter(Router):
 
     def order(self) -> list[str]:
         chain = [m for m in self.chain if m in self.models_]
-        return chain or sorted(self.models_, key=lambda m: (self.costs_[m], m))
+        # cheapest first; at equal cost the weaker model first, the stronger is the fallback
+        quality = getattr(self, "quality_", {})
+        return chain or sorted(self.models_, key=lambda m: (self.costs_[m],
+                                                            quality.get(m, 0.0), m))
 
     def _score(self, queries: Queries) -> np.ndarray:
         return np.tile([self.prior_[m] for m in self.models_], (len(queries), 1))

@@ -40,31 +40,39 @@ def zero_router(outcomes: Outcomes) -> tuple[np.ndarray, np.ndarray]:
 
 def metrics(curve: Curve, outcomes: Outcomes, *, n_boot: int = 1000,
             pair: tuple[str, str] | None = None, scores=None, seed: int = 0,
-            router: bool = True) -> dict:
-    """Every number the Compare page shows for one curve (quality/cost at tradeoff 0).
+            router: bool = True, has_cost: bool = True, dollars: bool = True) -> dict:
+    """Every number the Compare page shows for one curve, at its headline point.
 
     A router's AIQ hull includes the cheapest model (it can always route there). AIQ is a
     property of curves, so references (single models, oracle, random) get none: compare
-    routers with the Zero router's AIQ instead (`zero_router_row`)."""
+    routers with the Zero router's AIQ instead (`zero_router_row`). Without costs
+    (`has_cost` false) cost, AIQ and the arena score are None; the arena score also needs
+    `dollars` (it is not defined on a share-of-calls axis)."""
     low, high = cost_range(outcomes)
     floor = cheapest_model(outcomes)
     oracle = oracle_curve(outcomes).quality[0]
+    at = curve.headline
+    quality, cost = curve.headline_quality, curve.headline_cost
+    top = int(curve.mean_quality.argmax())
     row = {
-        "name": curve.name,
-        "quality": float(curve.mean_quality[0]), "cost": float(curve.mean_cost[0]),
-        "best_quality": float(curve.mean_quality.max()),
-        "best_quality_cost": float(curve.mean_cost[int(curve.mean_quality.argmax())]),
+        "name": curve.name, "deployable": curve.deployable,
+        "why_not_deployable": curve.why_not_deployable or None,
+        "quality": quality, "cost": cost if has_cost else None,
+        "headline": [cost if has_cost else None, quality],
+        "best_quality": float(curve.mean_quality[top]),
+        "best_quality_cost": float(curve.mean_cost[top]) if has_cost else None,
         "aiq": aiq(curve.mean_cost, curve.mean_quality, low, high, floor=floor)
-        if router else None,
-        "arena": arena_score(float(curve.mean_cost[0]), float(curve.mean_quality[0])),
-        "regret": float((oracle - curve.quality[0]).mean()),
+        if router and has_cost else None,
+        "arena": arena_score(cost, quality) if has_cost and dollars else None,
+        "regret": float((oracle - curve.quality[at]).mean()),
         "points": len(curve.tradeoffs),
     }
     if n_boot:
-        first = Curve(curve.name, curve.tradeoffs[:1], curve.quality[:1], curve.cost[:1])
-        row["quality_ci"] = bootstrap(first, lambda c, q: q[0], n_boot, seed)
-        row["cost_ci"] = bootstrap(first, lambda c, q: c[0], n_boot, seed)
-        if router:
+        point = curve.headline_point()
+        row["quality_ci"] = bootstrap(point, lambda c, q: q[0], n_boot, seed)
+        row["cost_ci"] = bootstrap(point, lambda c, q: c[0], n_boot, seed) if has_cost \
+            else None
+        if router and has_cost:
             row["aiq_ci"] = bootstrap(curve, lambda c, q: aiq(c, q, low, high, 64, floor),
                                       n_boot, seed)
     if pair and scores is not None:
@@ -77,14 +85,14 @@ def metrics(curve: Curve, outcomes: Outcomes, *, n_boot: int = 1000,
 
 
 def task_slices(curves: dict[str, Curve], tasks: np.ndarray) -> list[dict]:
-    """Quality and cost at tradeoff 0 per task, for every curve."""
+    """Quality and cost at the headline point per task, for every curve."""
     rows = []
     for task in sorted({str(t) for t in tasks}):
         mask = np.array([str(t) == task for t in tasks])
         for name, curve in curves.items():
             rows.append({"task": task, "name": name, "queries": int(mask.sum()),
-                         "quality": float(curve.quality[0, mask].mean()),
-                         "cost": float(curve.cost[0, mask].mean())})
+                         "quality": float(curve.quality[curve.headline, mask].mean()),
+                         "cost": float(curve.cost[curve.headline, mask].mean())})
     return rows
 
 
@@ -102,13 +110,18 @@ def reaches(curve: Curve, target_quality: float) -> float | None:
     return float(c[i - 1] + frac * (c[i] - c[i - 1]))
 
 
-def zero_router_row(outcomes: Outcomes) -> dict:
+def zero_router_row(outcomes: Outcomes, *, has_cost: bool = True, dollars: bool = True
+                    ) -> dict:
     """The Zero router (random mixtures of single models) as a metrics row: its AIQ is the
-    bar a router must clear to add anything over mixing models blindly."""
+    bar a router must clear to add anything over mixing models blindly. Its headline is its
+    best mixture (the best single model); its regret is the oracle's quality minus that."""
     c, q = zero_router(outcomes)
     low, high = cost_range(outcomes)
-    return {"name": "Zero router", "kind": "zero", "quality": float(q[-1]),
-            "cost": float(c[-1]), "best_quality": float(q[-1]),
-            "best_quality_cost": float(c[-1]), "aiq": aiq(c, q, low, high),
-            "arena": arena_score(float(c[-1]), float(q[-1])), "regret": float("nan"),
-            "points": len(c)}
+    oracle = float(oracle_curve(outcomes).quality[0].mean())
+    cost = float(c[-1]) if has_cost else None
+    return {"name": "Zero router", "kind": "zero", "deployable": True,
+            "why_not_deployable": None, "quality": float(q[-1]), "cost": cost,
+            "headline": [cost, float(q[-1])], "best_quality": float(q[-1]),
+            "best_quality_cost": cost, "aiq": aiq(c, q, low, high) if has_cost else None,
+            "arena": arena_score(float(c[-1]), float(q[-1])) if has_cost and dollars
+            else None, "regret": oracle - float(q[-1]), "points": len(c)}

@@ -6,6 +6,11 @@ convex hull (NDCH) gives AIQ (RouterBench); the Zero router is the NDCH of the s
 models; APGR and CPT(x%) compare a router restricted to a strong/weak pair (RouteLLM); the
 RouterArena score combines accuracy with log-normalised cost; regret is the oracle's
 quality minus the router's; confidence intervals come from a bootstrap over queries.
+
+Every curve names its headline point, the one every table, chart, report and CLI quotes:
+tradeoff 0 for routers (quality first), the full chain for cascades, the configured
+thresholds for self-consistency. Every curve also says whether it is deployable: false when
+it reads the gold label or a reference answer while deciding (oracle, simulated judges).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import numpy as np
 from routers.base import Outcomes, Queries, Router
 
 N_POINTS = 50
+ORACLE_READS = "knows every model's score on the query before choosing"
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +35,9 @@ class Curve:
     quality: np.ndarray        # (k, n)
     cost: np.ndarray           # (k, n)
     choice: np.ndarray | None = None  # (k, n) chosen model column, when it is one model
+    headline: int = 0                 # the point quoted as "the" result (see module doc)
+    deployable: bool = True           # False: reads gold labels or references to decide
+    why_not_deployable: str = ""
 
     @property
     def mean_cost(self) -> np.ndarray:
@@ -37,6 +46,21 @@ class Curve:
     @property
     def mean_quality(self) -> np.ndarray:
         return self.quality.mean(axis=1)
+
+    @property
+    def headline_quality(self) -> float:
+        return float(self.quality[self.headline].mean())
+
+    @property
+    def headline_cost(self) -> float:
+        return float(self.cost[self.headline].mean())
+
+    def headline_point(self) -> Curve:
+        """The headline alone, as a one-point curve (for intervals over queries)."""
+        i = self.headline
+        return Curve(self.name, self.tradeoffs[i:i + 1], self.quality[i:i + 1],
+                     self.cost[i:i + 1], None if self.choice is None else self.choice[i:i + 1],
+                     0, self.deployable, self.why_not_deployable)
 
 
 def tradeoff_grid(cost_scale: float, n: int = N_POINTS) -> np.ndarray:
@@ -49,11 +73,14 @@ def sweep(router: Router, queries: Queries, outcomes: Outcomes,
     """Route the test queries at every tradeoff and read quality and cost off the log."""
     reward = np.nan_to_num(outcomes.reward, nan=0.0)
     cost = np.nan_to_num(outcomes.cost, nan=0.0)
-    if router.simulates:  # cascades: one point per chain length
+    why_not = getattr(router, "why_not_deployable", "")
+    if router.simulates:  # cascades: one point per chain length; the headline is the full chain
         steps = range(1, len(router.models_) + 1)
         runs = [router.simulate(outcomes, s) for s in steps]
         return Curve(name or router.name, np.array(list(steps), float),
-                     np.array([q for q, _, _ in runs]), np.array([c for _, c, _ in runs]))
+                     np.array([q for q, _, _ in runs]), np.array([c for _, c, _ in runs]),
+                     headline=len(runs) - 1, deployable=not why_not,
+                     why_not_deployable=why_not)
     if tradeoffs is None:
         tradeoffs = tradeoff_grid(max(router.costs_.values(), default=1.0))
     columns = np.array([outcomes.column(m) for m in router.models_])
@@ -61,7 +88,8 @@ def sweep(router: Router, queries: Queries, outcomes: Outcomes,
     rows = np.arange(len(queries))
     choices = np.array([columns[router.choose(scores, None, t)] for t in tradeoffs])
     return Curve(name or router.name, np.asarray(tradeoffs), reward[rows, choices],
-                 cost[rows, choices], choices)
+                 cost[rows, choices], choices, deployable=not why_not,
+                 why_not_deployable=why_not)
 
 
 def single_model_curves(outcomes: Outcomes) -> dict[str, Curve]:
@@ -91,7 +119,8 @@ def oracle_curve(outcomes: Outcomes, definition: str = "routerbench",
         costs.append(c)
         choices.append(pick)
     return Curve(name or f"oracle ({definition})", tradeoffs, np.array(qualities),
-                 np.array(costs), np.array(choices))
+                 np.array(costs), np.array(choices), deployable=False,
+                 why_not_deployable=ORACLE_READS)
 
 
 def random_curve(outcomes: Outcomes) -> Curve:

@@ -8,31 +8,62 @@ from sklearn.linear_model import LogisticRegression
 from routers.base import Outcomes, Queries, Router, rewards_of
 from routers.optim import adam, bce, known_pairs, sigmoid
 
+L2_GRID = (1e-3, 1e-2, 1e-1)
+
 
 class MatrixFactorisationRouter(Router):
     """RouteLLM's matrix-factorisation router (Ong et al., 2024), generalised from a
     strong/weak pair to N models: P(model m answers query q well) = sigmoid(v_m . W x_q
     + b_m), with W (projection of the query embedding) and every v_m, b_m learned jointly
-    on all logged outcomes. After fitting, a new model is added by learning only its own
-    v, b with W frozen, so the others' scores do not move."""
+    on all logged outcomes. With `tune` the L2 weight is chosen from L2_GRID by the loss
+    on a held-out fifth of the training queries (small logs need more of it; the test
+    split is never read), then the model is refit on every training query. After fitting,
+    a new model is added by learning only its own v, b with W frozen, so the others'
+    scores do not move."""
 
     name = "mf"
     title = "Matrix factorisation (RouteLLM MF, N models)"
     independent_models = True
     space = {"dim": {"low": 2, "high": 256}, "l2": {"low": 0.0, "high": 1.0},
-             "steps": {"low": 10, "high": 5000}, "lr": {"low": 0.0001, "high": 1.0}}
+             "steps": {"low": 10, "high": 5000}, "lr": {"low": 0.0001, "high": 1.0},
+             "tune": {"help": "Choose l2 on a held-out part of the training split"}}
 
     def __init__(self, *, dim: int = 16, l2: float = 1e-3, steps: int = 400, lr: float = 0.02,
-                 seed: int = 0):
+                 tune: bool = True, seed: int = 0):
         self.dim = dim
         self.l2 = l2
         self.steps = steps
         self.lr = lr
+        self.tune = tune
         self.seed = seed
 
     def fit(self, outcomes: Outcomes):
         self.__dict__.pop("W_", None)
         super().fit(outcomes)  # registers models, costs; _add below is a no-op while fitting
+        self.l2_ = self._chosen_l2(outcomes) if self.tune else self.l2
+        params = self._train(outcomes, self.l2_)
+        self.W_ = params["W"]
+        self.heads_ = {model: (params["V"][j], float(params["b"][j]))
+                       for j, model in enumerate(outcomes.models)}
+        return self
+
+    def _chosen_l2(self, outcomes: Outcomes) -> float:
+        n = len(outcomes.queries)
+        if n < 20:
+            return self.l2
+        held = np.random.default_rng(self.seed).permutation(n)[: n // 5]
+        fit_rows = np.setdiff1d(np.arange(n), held)
+        check = outcomes.subset(held)
+        rows, cols, y = known_pairs(check.reward)
+        losses = {}
+        for l2 in L2_GRID:
+            p = self._train(outcomes.subset(fit_rows), l2)
+            z = np.einsum("ij,ij->i", (check.queries.X @ p["W"].T)[rows], p["V"][cols])
+            losses[l2] = bce(sigmoid(z + p["b"][cols]), y)
+        return min(losses, key=losses.get)
+
+    def _train(self, outcomes: Outcomes, l2: float) -> dict[str, np.ndarray]:
+        """Jointly fit W, V, b on `outcomes` with L2 weight `l2` (full-batch Adam)."""
         rng = np.random.default_rng(self.seed)
         X, m = outcomes.queries.X, len(outcomes.models)
         params = {"W": rng.normal(0, 0.1, (self.dim, X.shape[1])),
@@ -49,15 +80,11 @@ class MatrixFactorisationRouter(Router):
             dV = np.zeros_like(p["V"])
             np.add.at(dV, cols, dz[:, None] * H[rows])
             db = np.bincount(cols, weights=dz, minlength=m)
-            loss = bce(prob, y) + self.l2 * (np.sum(p["W"] ** 2) + np.sum(p["V"] ** 2))
-            return loss, {"W": dH.T @ X + 2 * self.l2 * p["W"],
-                          "V": dV + 2 * self.l2 * p["V"], "b": db}
+            loss = bce(prob, y) + l2 * (np.sum(p["W"] ** 2) + np.sum(p["V"] ** 2))
+            return loss, {"W": dH.T @ X + 2 * l2 * p["W"], "V": dV + 2 * l2 * p["V"], "b": db}
 
         self.loss_ = adam(params, loss_and_grads, steps=self.steps, lr=self.lr)
-        self.W_ = params["W"]
-        self.heads_ = {model: (params["V"][j], float(params["b"][j]))
-                       for j, model in enumerate(outcomes.models)}
-        return self
+        return params
 
     def _reset(self, outcomes: Outcomes) -> None:
         self.heads_ = {}
@@ -72,7 +99,8 @@ class MatrixFactorisationRouter(Router):
             rate = np.clip(good.mean() if len(good) else 0.5, 0.01, 0.99)
             self.heads_[model] = (np.zeros(self.dim), float(np.log(rate / (1 - rate))))
             return
-        head = LogisticRegression(C=1.0 / max(self.l2, 1e-6) / max(len(rows), 1),
+        l2 = getattr(self, "l2_", self.l2)
+        head = LogisticRegression(C=1.0 / max(l2, 1e-6) / max(len(rows), 1),
                                   max_iter=2000).fit(H, good)
         self.heads_[model] = (head.coef_[0], float(head.intercept_[0]))
 

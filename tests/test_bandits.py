@@ -17,20 +17,39 @@ def _q(*rows):
 
 
 def test_linucb_update_matches_hand_computation():
+    """With the constant feature, x = (x1, x2, 1)."""
     bandit = LinUCB(alpha=2.0, ridge=1.0)
     bandit.add_model("a")
     x1, x2 = np.array([1.0, 0.0]), np.array([0.6, 0.8])
     bandit.partial_fit(_q(x1, x2), ["a", "a"], [1.0, 0.0])
-    A = np.eye(2) + np.outer(x1, x1) + np.outer(x2, x2)     # [[2.36, .48], [.48, 1.64]]
-    b = 1.0 * x1 + 0.0 * x2
+    f1, f2 = np.array([1.0, 0.0, 1.0]), np.array([0.6, 0.8, 1.0])
+    A = np.eye(3) + np.outer(f1, f1) + np.outer(f2, f2)
+    b = 1.0 * f1 + 0.0 * f2
     np.testing.assert_allclose(bandit.A_inv_["a"], np.linalg.inv(A))
     np.testing.assert_allclose(bandit.b_["a"], b)
-    x = np.array([0.0, 1.0])
+    x = np.array([0.0, 1.0, 1.0])
     theta = np.linalg.solve(A, b)
     expected = x @ theta + 2.0 * np.sqrt(x @ np.linalg.solve(A, x))
-    assert bandit.score(_q(x))[0, 0] == pytest.approx(expected)
-    # by hand: det = 2.36 * 1.64 - .48**2 = 3.64; theta = [1.64, -.48] / 3.64
-    assert theta == pytest.approx([1.64 / 3.64, -0.48 / 3.64])
+    assert bandit.score(_q(np.array([0.0, 1.0])))[0, 0] == pytest.approx(expected)
+    # by hand: A = [[2.36, .48, 1.6], [.48, 1.64, .8], [1.6, .8, 3]]; solve A theta = b
+    assert A[0] == pytest.approx([2.36, 0.48, 1.6]) and A[2] == pytest.approx([1.6, 0.8, 3.0])
+
+
+def test_linucb_learns_that_a_model_is_better_everywhere():
+    """The constant feature: on queries unlike any it saw, the arm that was right more
+    often still predicts higher (without it both predictions shrink to noise)."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 40))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    bandit = LinUCB(alpha=0.0)
+    bandit.partial_fit(Queries(tuple(map(str, range(60))), X), ["good"] * 60,
+                       (rng.random(60) < 0.9).astype(float))
+    bandit.partial_fit(Queries(tuple(map(str, range(60))), X), ["bad"] * 60,
+                       (rng.random(60) < 0.3).astype(float))
+    fresh = rng.normal(size=(50, 40))
+    fresh /= np.linalg.norm(fresh, axis=1, keepdims=True)
+    mean, _ = bandit.posterior(Queries(tuple(map(str, range(50))), fresh))
+    assert (mean[:, bandit.models_.index("good")] > mean[:, bandit.models_.index("bad")]).all()
 
 
 def test_thompson_shares_the_posterior_and_samples_around_it():

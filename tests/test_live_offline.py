@@ -8,7 +8,7 @@ import pytest
 from app.data.demo.log import ensure_demo
 from app.routing.comparison import compare
 from app.routing.configs import RouterConfig, load_for_routing
-from app.routing.live.offline import THRESHOLDS, consistency_curve
+from app.routing.live.offline import CONFIGURED, THRESHOLDS, consistency_curve
 
 pytestmark = pytest.mark.slow
 FAST = "hashing-ngrams-512"
@@ -21,7 +21,8 @@ def test_offline_self_consistency_is_a_curve_on_the_compare_chart(store, monkeyp
                                     "USING (dataset_id) WHERE d.name = 'demo'")]
     curve = consistency_curve(store, "demo", "demo-probes", ids, strong="gemma3",
                               ensemble=["smollm2", "smollm2-fewshot", "gemma3"])
-    assert curve.quality.shape == (len(THRESHOLDS), 680)
+    assert curve.quality.shape == (len(THRESHOLDS), len(ids))
+    assert curve.headline == CONFIGURED and curve.deployable
     probes_only = THRESHOLDS.index((2.0, 2.0))      # always answer with the probes
     everything = THRESHOLDS.index((-1.0, -1.0))     # always ask the whole ensemble
     assert curve.mean_cost[probes_only] < curve.mean_cost[everything]
@@ -35,3 +36,7 @@ def test_offline_self_consistency_is_a_curve_on_the_compare_chart(store, monkeyp
     assert "self-consistency (offline)" in result.routers
     row = next(r for r in result.rows if r["name"] == "self-consistency (offline)")
     assert 0 < row["quality"] < 1 and row["aiq"] is not None
+    # the row quotes the configured thresholds, not the first point of the grid
+    offline = result.routers["self-consistency (offline)"]
+    assert row["quality"] == pytest.approx(offline.mean_quality[CONFIGURED])
+    assert row["cost"] == pytest.approx(offline.mean_cost[CONFIGURED])

@@ -71,4 +71,7 @@ def test_compare_page_draws_and_offers_the_report(app):
     assert app.title[0].value == "Compare"
     assert any("reaches" in m.value or "does not reach" in m.value for m in app.markdown)
     table = app.dataframe[0].value
-    assert {"knn", "centroid", "predictive", "cheap", "dear", "oracle"} <= set(table["name"])
+    assert {"knn", "centroid", "predictive", "cheap", "dear", "oracle [not deployable]"} <= \
+        set(table["name"])
+    deployable = dict(zip(table["name"], table["deployable"], strict=True))
+    assert deployable["knn"] and not deployable["oracle [not deployable]"]

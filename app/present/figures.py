@@ -14,22 +14,35 @@ ROUTER_COLOURS = px.colors.qualitative.Bold
 
 
 def cost_quality(comparison: Comparison) -> go.Figure:
-    """Every router's sweep and hull beside the single models, oracle, random and Zero."""
+    """Every router's sweep and hull beside the single models, oracle, random and Zero; in
+    quality-only mode (no cost axis) the headline qualities as bars instead."""
+    if not comparison.axis.has_cost:
+        return _quality_bars(comparison)
+    axis = comparison.axis
+    hover_x = "%{x:.0%} of calls to " + svg(axis.strong or "") if axis.kind == "share" \
+        else "$%{x:.6f} / query"
     fig = go.Figure()
     zero_c, zero_q = comparison.zero
     fig.add_scatter(x=zero_c, y=zero_q, mode="lines", name="Zero router (model mixtures)",
                     line={"dash": "dash", "color": "#888"})
     for i, (raw_name, curve) in enumerate(comparison.routers.items()):
         colour = ROUTER_COLOURS[i % len(ROUTER_COLOURS)]
-        name = svg(raw_name)
+        name = svg(raw_name) + badge(curve.deployable)
         c, q = ndch(curve.mean_cost, curve.mean_quality)
         fig.add_scatter(x=curve.mean_cost, y=curve.mean_quality, mode="markers",
                         marker={"size": 5, "color": colour, "opacity": 0.35},
                         name=f"{name} (sweep)", legendgroup=name, showlegend=False,
-                        hovertemplate=f"{name}<br>$%{{x:.6f}} / query<br>quality %{{y:.3f}}"
+                        hovertemplate=f"{name}<br>{hover_x}<br>quality %{{y:.3f}}"
                                       "<extra></extra>")
-        fig.add_scatter(x=c, y=q, mode="lines+markers", name=name, legendgroup=name,
-                        line={"color": colour, "width": 2.5}, marker={"size": 6})
+        fig.add_scatter(x=c, y=q, mode="lines", name=name, legendgroup=name,
+                        line={"color": colour, "width": 2.5,
+                              "dash": "solid" if curve.deployable else "dot"})
+        fig.add_scatter(x=[curve.headline_cost], y=[curve.headline_quality], mode="markers",
+                        name=f"{name} (headline)", legendgroup=name, showlegend=False,
+                        marker={"size": 11, "color": colour, "line": {"width": 1.5,
+                                                                       "color": "white"}},
+                        hovertemplate=f"{name} headline<br>{hover_x}<br>quality %{{y:.3f}}"
+                                      "<extra></extra>")
     for model in comparison.models:
         ref, name = comparison.references[model], svg(model)
         fig.add_scatter(x=ref.mean_cost, y=ref.mean_quality, mode="markers+text", text=[name],
@@ -37,14 +50,38 @@ def cost_quality(comparison: Comparison) -> go.Figure:
                         marker={"size": 10, "color": "#333", "symbol": "diamond"})
     for name, symbol in (("oracle", "star"), ("random", "x")):
         ref = comparison.references[name]
+        label = name + badge(ref.deployable)
         fig.add_scatter(x=ref.mean_cost, y=ref.mean_quality, mode="markers+text",
-                        text=[name], textposition="bottom center", name=name,
+                        text=[label], textposition="bottom center", name=label,
                         marker={"size": 14, "symbol": symbol, "color": "#d62728"})
     positive = [v for c in comparison.references.values() for v in c.mean_cost if v > 0]
-    fig.update_xaxes(title="Mean cost per query ($)", type="log" if positive else "linear")
+    if axis.kind == "share":
+        fig.update_xaxes(title=axis.label, tickformat=".0%", range=[-0.03, 1.03])
+    else:
+        fig.update_xaxes(title=axis.label, type="log" if positive else "linear")
     fig.update_yaxes(title="Mean quality")
     fig.update_layout(height=520, margin={"t": 30, "b": 10}, legend={"orientation": "h",
                                                                       "y": -0.18})
+    return fig
+
+
+def badge(deployable: bool) -> str:
+    """The mark every table, legend and report puts on what no deployment can reach."""
+    return "" if deployable else " [not deployable]"
+
+
+def _quality_bars(comparison: Comparison) -> go.Figure:
+    """Headline quality of every router and reference, best first (no cost axis)."""
+    curves = {**comparison.routers, **comparison.references}
+    names = sorted(curves, key=lambda n: -curves[n].headline_quality)
+    colours = ["#1f77b4" if n in comparison.routers else
+               "#d62728" if not curves[n].deployable else "#888" for n in names]
+    fig = go.Figure(go.Bar(x=[svg(n) + badge(curves[n].deployable) for n in names],
+                           y=[curves[n].headline_quality for n in names],
+                           marker_color=colours, text=[f"{curves[n].headline_quality:.3f}"
+                                                       for n in names]))
+    fig.update_yaxes(title="Mean quality (test split)", range=[0, 1.05])
+    fig.update_layout(height=460, margin={"t": 30, "b": 10}, showlegend=False)
     return fig
 
 
@@ -62,19 +99,32 @@ def slices_heatmap(comparison: Comparison) -> go.Figure:
 
 
 def metrics_frame(comparison: Comparison) -> pd.DataFrame:
-    """The metrics table as a DataFrame, intervals formatted as text."""
+    """The metrics table as a DataFrame, intervals formatted as text; cost columns follow
+    the cost axis (dropped in quality-only mode)."""
+    axis = comparison.axis
+    cost_name = cost_column(comparison)
     rows = []
     for row in comparison.rows:
-        rows.append({
-            "name": row["name"], "kind": row["kind"],
-            "quality": row["quality"], "quality 95% CI": _ci(row.get("quality_ci")),
-            "cost ($/query)": row["cost"], "cost 95% CI": _ci(row.get("cost_ci"), 6),
-            "AIQ": _num(row["aiq"]), "AIQ 95% CI": _ci(row.get("aiq_ci")),
-            "best quality": row["best_quality"], "at cost": row["best_quality_cost"],
-            "APGR": row.get("apgr", float("nan")), "CPT(50%)": _num(row.get("cpt50")),
-            "CPT(80%)": _num(row.get("cpt80")), "arena score": row["arena"],
-            "regret vs oracle": _num(row["regret"])})
+        shown = {
+            "name": row["name"] + badge(row["deployable"]), "kind": row["kind"],
+            "deployable": row["deployable"],
+            "quality": row["quality"], "quality 95% CI": _ci(row.get("quality_ci"))}
+        if axis.has_cost:
+            digits = 3 if axis.kind == "share" else 6
+            shown |= {cost_name: row["cost"], "cost 95% CI": _ci(row.get("cost_ci"), digits),
+                      "AIQ": _num(row["aiq"]), "AIQ 95% CI": _ci(row.get("aiq_ci")),
+                      "best quality": row["best_quality"], "at cost": row["best_quality_cost"]}
+        shown |= {"APGR": row.get("apgr", float("nan")), "CPT(50%)": _num(row.get("cpt50")),
+                  "CPT(80%)": _num(row.get("cpt80"))}
+        if axis.kind == "usd":
+            shown["arena score"] = row["arena"]
+        shown["regret vs oracle"] = _num(row["regret"])
+        rows.append(shown)
     return pd.DataFrame(rows)
+
+
+def cost_column(comparison: Comparison) -> str:
+    return "share of strong calls" if comparison.axis.kind == "share" else "cost ($/query)"
 
 
 def _ci(interval, digits: int = 3) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from app.routing.configs import DatasetForRouting, RouterConfig, fit_router, load_for_routing
 from app.store.db import Store
+from routers.axis import CostAxis, cost_axis
 from routers.base import column_means
 from routers.compare import (
     cost_range,
@@ -41,8 +42,10 @@ class Comparison:
     slices: list[dict]
     pair: tuple[str, str] | None
     cost_range: tuple[float, float]
-    regret: dict[str, np.ndarray]      # per test query, at tradeoff 0
+    regret: dict[str, np.ndarray]      # per test query, at each curve's headline point
     test_query_ids: np.ndarray
+    axis: CostAxis                     # what the cost numbers mean (dollars, share, none)
+    notes: tuple[str, ...] = ()
 
 
 def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
@@ -53,82 +56,117 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
     say = progress or (lambda stage, fraction: None)
     say("Embedding and splitting the dataset", 0.0)
     data = data or load_for_routing(store, dataset)
+    axis, priced = cost_axis(data.outcomes, data.train)
+    data = replace(data, outcomes=priced)  # routers train and are judged on the same axis
     by_encoder = {_encoder(data): data}
     test_rows = data.test[~np.isnan(data.outcomes.reward[data.test]).any(axis=1)]
     complete = np.isin(data.test, test_rows)
     test = data.outcomes.subset(test_rows)  # every model answered every test query
     test_ids = data.query_ids[data.test][complete]
     train = data.outcomes.subset(data.train)
-    pair = pair or default_pair(train)  # chosen on training queries: the test split is only read
+    # chosen on training queries: the test split is only read for the numbers shown
+    pair = pair or ((axis.strong, axis.weak) if axis.kind == "share" else default_pair(train))
     oracles = [oracle_curve(test, "routerbench", name="oracle"),
                oracle_curve(test, "cheapest", name="oracle (cheapest when none right)")]
     references = {**single_model_curves(test), **{c.name: c for c in oracles},
                   "random": random_curve(test)}
     grid = tradeoff_grid(float(column_means(test.cost, fill=0.0).max(initial=0.0)) or 1.0)
-    curves, scores = {}, {}
+    curves, scores, notes = {}, {}, [axis.notice] if axis.notice else []
+    if axis.filled:
+        notes.append(f"{axis.filled:,} outcomes without a logged cost were given their "
+                     "model's mean cost on the training split.")
     for i, config in enumerate(configs):
         say(f"Training and sweeping {config.name}", (i + 0.5) / max(len(configs), 1))
         encoder = config.encoder or _encoder(data)
         if encoder not in by_encoder:  # a router trained on another encoder's vectors
-            by_encoder[encoder] = load_for_routing(store, dataset, encoder)
+            other = load_for_routing(store, dataset, encoder)
+            by_encoder[encoder] = replace(other, outcomes=replace(
+                other.outcomes, cost=priced.cost))
         mine = by_encoder[encoder]
         router = fit_router(store, config, mine)
         own_test = mine.outcomes.subset(test_rows)
         curves[config.name] = sweep(router, own_test.queries, own_test, grid, config.name)
         if not router.simulates:
             scores[config.name] = (router.score(own_test.queries), list(router.models_))
-    if probes:
+    if probes and axis.kind != "usd":
+        notes.append("Self-consistency from the probe log is left out: it needs dollar "
+                     "costs for every model.")
+    elif probes:
         offline = _consistency(store, dataset, probes, data, test_rows, train)
         if offline is not None:
             curves[offline.name] = offline
     say("Computing metrics and confidence intervals", 0.95)
     oracle_quality = references["oracle"].quality[0]
-    rows = [dict(metrics(c, test, n_boot=n_boot, pair=pair, scores=scores.get(name)),
-                 kind="router") for name, c in curves.items()]
-    rows += [zero_router_row(test)]
-    rows += [dict(metrics(c, test, n_boot=n_boot, router=False), kind=_kind(name))
+    on_axis = {"has_cost": axis.has_cost, "dollars": axis.kind == "usd"}
+    rows = [dict(metrics(c, test, n_boot=n_boot, pair=pair, scores=scores.get(name),
+                         **on_axis), kind="router") for name, c in curves.items()]
+    rows += [zero_router_row(test, **on_axis)]
+    rows += [dict(metrics(c, test, n_boot=n_boot, router=False, **on_axis), kind=_kind(name))
              for name, c in references.items()]
     return Comparison(
         dataset, data.split_note, len(test.queries), test.models, curves, references,
         zero_router(test), rows, task_slices({**curves, **references},
                                               np.array(test.queries.task, dtype=object)),
-        pair, cost_range(test), {n: oracle_quality - c.quality[0] for n, c in curves.items()},
-        test_ids)
+        pair, cost_range(test),
+        {n: oracle_quality - c.quality[c.headline] for n, c in curves.items()},
+        test_ids, axis, tuple(notes))
 
 
 def default_pair(outcomes) -> tuple[str, str] | None:
-    """Strong = the best single model, weak = the cheapest (RouteLLM's setting)."""
+    """Strong = the best single model, weak = the cheapest (RouteLLM's setting); ties go
+    to the cheaper strong model and the weaker weak model, then by name."""
     if len(outcomes.models) < 2:
         return None
     quality = column_means(outcomes.reward, fill=0.0)
     cost = column_means(outcomes.cost, fill=0.0)
-    strong = outcomes.models[int(np.argmax(quality))]
-    weak = outcomes.models[int(np.argmin(np.where(np.array(outcomes.models) == strong,
-                                                  np.inf, cost)))]
-    return strong, weak
+    models = range(len(outcomes.models))
+    strong = min(models, key=lambda j: (-quality[j], cost[j], outcomes.models[j]))
+    weak = min((j for j in models if j != strong),
+               key=lambda j: (cost[j], quality[j], outcomes.models[j]))
+    return outcomes.models[strong], outcomes.models[weak]
 
 
 def summary(comparison: Comparison) -> list[str]:
-    """Plain-language findings for stakeholders."""
+    """Plain-language findings for stakeholders, each at a curve's headline point; cost
+    sentences only where costs exist (see routers.axis)."""
+    axis = comparison.axis
     models = {m: comparison.references[m] for m in comparison.models}
-    best_model = max(models, key=lambda m: models[m].mean_quality[0])
-    best_q, best_c = models[best_model].mean_quality[0], models[best_model].mean_cost[0]
+    best_model = max(models, key=lambda m: (models[m].headline_quality,
+                                            -models[m].headline_cost, m))
+    best_q, best_c = models[best_model].headline_quality, models[best_model].headline_cost
+    at = f" at {axis.format(best_c)}" + (" per query" if axis.kind == "usd" else "") \
+        if axis.has_cost else ""
     lines = [f"On {comparison.test_size:,} test queries of '{comparison.dataset}' "
              f"({comparison.split_note}), the best single model is {best_model}: quality "
-             f"{best_q:.3f} at ${best_c:.6f} per query."]
+             f"{best_q:.3f}{at}."]
     for name, curve in comparison.routers.items():
+        badge = "" if curve.deployable else " (not deployable: it " \
+            f"{curve.why_not_deployable})"
+        if not axis.has_cost:
+            verb = "beats" if curve.headline_quality > best_q + 1e-12 else "does not beat"
+            lines.append(f"Router {name}{badge} {verb} {best_model}: quality "
+                         f"{curve.headline_quality:.3f}.")
+            continue
         cost = reaches(curve, best_q)
-        if cost is not None and best_c > 0:
-            lines.append(f"Router {name} reaches {best_model}'s quality at "
-                         f"{cost / best_c:.0%} of its cost (${cost:.6f} per query).")
+        if cost is not None and axis.kind == "share":
+            lines.append(f"Router {name}{badge} reaches {best_model}'s quality with "
+                         f"{axis.format(cost)}.")
+        elif cost is not None and best_c > 0:
+            lines.append(f"Router {name}{badge} reaches {best_model}'s quality at "
+                         f"{cost / best_c:.0%} of its cost ({axis.format(cost)}).")
+        elif cost is not None:
+            lines.append(f"Router {name}{badge} reaches {best_model}'s quality at "
+                         f"{axis.format(cost)}.")
         else:
             top = int(curve.mean_quality.argmax())
-            lines.append(f"Router {name} does not reach {best_model}'s quality; at best "
-                         f"{curve.mean_quality[top]:.3f} for ${curve.mean_cost[top]:.6f} "
-                         "per query.")
+            lines.append(f"Router {name}{badge} does not reach {best_model}'s quality; at "
+                         f"best {curve.mean_quality[top]:.3f} for "
+                         f"{axis.format(float(curve.mean_cost[top]))}.")
     oracle = comparison.references["oracle"]
-    lines.append(f"A perfect router (the oracle) would score {oracle.mean_quality[0]:.3f} "
-                 f"at ${oracle.mean_cost[0]:.6f} per query: the headroom routing can win.")
+    where = f" at {axis.format(oracle.headline_cost)}" if axis.has_cost else ""
+    lines.append(f"A perfect router (the oracle, not deployable: it "
+                 f"{oracle.why_not_deployable}) would score {oracle.headline_quality:.3f}"
+                 f"{where}: the headroom routing can win.")
     return lines
 
 

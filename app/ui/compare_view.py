@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.present.figures import cost_quality, metrics_frame, slices_heatmap
+from app.present.figures import cost_column, cost_quality, metrics_frame, slices_heatmap
 from app.present.report import render
 from app.present.text import plain
 from app.routing.comparison import Comparison, compare, summary
@@ -39,16 +39,29 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
 def show(result: Comparison, dataset_name: str) -> None:
     st.caption(f"Test split: {result.test_size:,} queries where every model answered "
                f"({result.split_note}).")
+    for note in result.notes:
+        st.info(plain(note), icon=":material/info:")
     for line in summary(result):
         st.markdown(f"- {plain(line)}")
     st.plotly_chart(cost_quality(result), key="compare_chart")
+    if any(not c.deployable for c in {**result.routers, **result.references}.values()):
+        st.caption("**[not deployable]**: reads the gold label or a reference answer while "
+                   "deciding (the oracle, offline simulated judges). An upper bound, not a "
+                   "result a deployment can reach. Dotted lines on the chart; large dots mark "
+                   "each router's headline point (quality first; full chain for cascades).")
     st.subheader("Metrics")
-    st.dataframe(metrics_frame(result), hide_index=True, key="compare_metrics",
+    share = result.axis.kind == "share"
+    money = {c: st.column_config.NumberColumn(format="%.1f%%" if share else "$%.6f")
+             for c in (cost_column(result), "at cost")}
+    frame = metrics_frame(result)
+    if share:  # shown as percentages
+        for column in money:
+            frame[column] = frame[column] * 100
+    st.dataframe(frame, hide_index=True, key="compare_metrics",
                  column_config={c: st.column_config.NumberColumn(format="%.4f") for c in (
                      "quality", "AIQ", "best quality", "APGR", "arena score",
-                     "regret vs oracle", "CPT(50%)", "CPT(80%)")} | {
-                     c: st.column_config.NumberColumn(format="$%.6f")
-                     for c in ("cost ($/query)", "at cost")})
+                     "regret vs oracle", "CPT(50%)", "CPT(80%)")} | money | {
+                     "deployable": st.column_config.CheckboxColumn("deployable")})
     st.subheader("By task")
     st.plotly_chart(slices_heatmap(result), key="compare_slices")
     st.subheader("Where each router misroutes")

@@ -16,6 +16,7 @@ from routers.evaluate import Curve
 
 THRESHOLDS = [(-1.0, 2.0), (0.34, 0.67), (0.34, 2.0), (0.67, 2.0), (2.0, 2.0),
               (-1.0, 0.67), (-1.0, -1.0), (0.34, 0.34), (0.67, 0.67)]
+CONFIGURED = 1  # the live router's default thresholds (agree below 0.34, ensemble above 0.67)
 
 
 def logged(store: Store, dataset: str) -> dict[str, dict[str, tuple[float, float, str]]]:
@@ -48,7 +49,7 @@ def consistency_curve(store: Store, dataset: str, probes: str, prompt_ids: list[
         qualities.append(quality)
         costs.append(cost)
     return Curve("self-consistency (offline)", np.arange(len(THRESHOLDS), dtype=float),
-                 np.array(qualities), np.array(costs))
+                 np.array(qualities), np.array(costs), headline=CONFIGURED)
 
 
 def _decide(main, probe, strong, ensemble, agree_below, ensemble_above) -> tuple[float, float]:
