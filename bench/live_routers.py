@@ -46,7 +46,8 @@ def run() -> list[Figure]:
                 call = llm.complete(pool[model], row["prompt"])
                 score = verify(call.text, row["verifier"]).score if call.ok else 0.0
                 results[model].append((score, call.cost_usd or 0.0, call.latency_ms))
-        variants = {"live-cascade (verifier judge)": ("live-cascade", {}, True),
+        variants = {"live-cascade, reference-answer judge (upper bound, not deployable)":
+                    ("live-cascade", {}, True),
                     "live-cascade (self-check judge)": ("live-cascade", {}, False),
                     "self-consistency": ("self-consistency", {}, False),
                     "llm-router": ("llm-router", {}, False),

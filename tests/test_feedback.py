@@ -87,3 +87,32 @@ def test_twenty_sessions_voting_at_once(store):
     assert store.rows("SELECT count(*), count(DISTINCT vote_key) FROM feedback")[0] == (
         1000, 1000)
     _same_state(book.get("bandit"), replay(store, DEFAULT_BANDIT, FAST))
+
+
+def test_off_policy_uses_policy_events_and_labels_get_the_direct_method(store):
+    """Two Playground votes a router chose, and labels on two questions. IPS sees only the
+    Playground votes; the direct method reads the label of the model a router would pick."""
+    from app.routing.learning import off_policy, on_labels, reward_model
+    from routers.baselines import SingleModel
+
+    book = BanditBook(store, FAST)
+    for i, (model, reward) in enumerate((("gemma3", 1.0), ("smollm2", 0.0))):
+        record_vote(store, book, Vote("s", "playground", model, f"typed prompt {i}", reward,
+                                      f"p{i}", router="bandit", propensity=0.5))
+    for query_id, question, model, reward in ((1, "label one", "gemma3", 1.0),
+                                              (1, "label one", "smollm2", 0.0),
+                                              (2, "label two", "gemma3", 0.0)):
+        record_vote(store, book, Vote.label("s", model=model, question=question,
+                                            reward=reward, query_id=query_id, dataset="demo"))
+    always = {"always gemma3": SingleModel(model="gemma3").start()}
+    for router in always.values():
+        router.add_model("gemma3").add_model("smollm2")
+    encoders = {name: FAST for name in always}
+    model = reward_model(store, FAST)
+    policy = off_policy(store, always, encoders, model, FAST).iloc[0]
+    # one agreeing event, reward 1, propensity 0.5, over 2 events: IPS = (1 / 0.5) / 2
+    assert policy["policy events usable"] == 2 and policy["events it agrees with"] == 1
+    assert policy["IPS"] == 1.0 and policy["self-normalised IPS"] == 1.0
+    labels = on_labels(store, always, encoders, model, FAST).iloc[0]
+    # gemma3 is labelled on both questions: (1 + 0) / 2, no reward model needed
+    assert labels["direct method"] == 0.5 and labels["its choice labelled"] == 2

@@ -46,6 +46,10 @@ def test_cascade_escalates_when_the_verifier_rejects(local_models, pool):
     assert result.cost_usd == pytest.approx(sum(s.cost_usd for s in calls)) and result.cost_usd > 0
     assert result.latency_ms == pytest.approx(sum(s.latency_ms for s in result.steps))
     assert len(steps) == len(result.steps)  # every step was streamed as it happened
+    # the verifier reads the reference answer: named so, and the run is not deployable
+    assert any(s.kind == "judge" and "reference-answer judge (upper bound)" in s.text
+               for s in result.steps)
+    assert result.not_deployable and "reference answer" in result.not_deployable
     accepting = LiveCascade(pool, chain=["smollm2", "gemma3"]).run(
         QUESTION, {"type": "regex", "pattern": ".*"})
     assert [s.model for s in accepting.steps if s.kind == "call"] == ["smollm2"]

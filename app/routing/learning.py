@@ -53,8 +53,13 @@ def _oracle_rewards(store: Store, log: pd.DataFrame) -> pd.Series:
 
 def off_policy(store: Store, routers: dict[str, Router], encoders: dict[str, str],
                reward_model: Router, bandit_encoder: str) -> pd.DataFrame:
-    """IPS, SNIPS and DR estimates of each router's mean reward on the logged feedback."""
+    """IPS, SNIPS and DR estimates of each router's mean reward on the events a policy
+    logged (Playground votes on a router's choice, with that choice's propensity). Label-
+    page votes are full-information labels no policy chose, so they are left out here and
+    evaluated by `on_labels` instead: pooled in, their propensity of 1 would bias IPS."""
     log = events(store)
+    log = log[(log["source"] == "playground") & log["router"].notna()] if not log.empty \
+        else log
     rows = []
     if log.empty:
         return pd.DataFrame(rows)
@@ -66,9 +71,7 @@ def off_policy(store: Store, routers: dict[str, Router], encoders: dict[str, str
         if not keep.any():
             continue
         part = log[keep]
-        X, _ = embed_texts(store, part["query_text"].tolist(), encoders[name])
-        choice = [router.models_[c] for c in router.choose(router.score(Queries(
-            tuple(part["query_text"]), X)))]
+        choice = _choices(store, router, part["query_text"].tolist(), encoders[name])
         q = q_all[keep]
         q_target = [q[i, arm[m]] if m in arm else 0.0 for i, m in enumerate(choice)]
         q_logged = [q[i, arm[m]] for i, m in enumerate(part["model"])]
@@ -77,8 +80,45 @@ def off_policy(store: Store, routers: dict[str, Router], encoders: dict[str, str
                                     np.array(q_target), np.array(q_logged))
         rows.append({"router": name, "IPS": found.ips, "self-normalised IPS": found.snips,
                      "doubly robust": found.dr, "events it agrees with": found.matched,
-                     "events usable": found.events})
+                     "policy events usable": found.events})
     return pd.DataFrame(rows)
+
+
+def on_labels(store: Store, routers: dict[str, Router], encoders: dict[str, str],
+              reward_model: Router, bandit_encoder: str) -> pd.DataFrame:
+    """The direct method on Label-page votes: per labelled question, the label of the model
+    the router would choose when someone labelled it, else the reward model's prediction
+    for that model; averaged over questions. `labelled` counts the questions where the
+    router's choice had a real label (the rest lean on the reward model)."""
+    log = events(store)
+    log = log[log["source"] == "label"] if not log.empty else log
+    rows = []
+    if log.empty:
+        return pd.DataFrame(rows)
+    labels = log.groupby(["query_text", "model"])["reward"].mean()
+    questions = list(dict.fromkeys(log["query_text"]))
+    Xb, _ = embed_texts(store, questions, bandit_encoder)
+    predicted = reward_model.posterior(Queries(tuple(questions), Xb))[0]
+    arm = {m: j for j, m in enumerate(reward_model.models_)}
+    for name, router in routers.items():
+        choice = _choices(store, router, questions, encoders[name])
+        values, seen = [], 0
+        for i, (question, model) in enumerate(zip(questions, choice, strict=True)):
+            if (question, model) in labels.index:
+                values.append(float(labels[(question, model)]))
+                seen += 1
+            elif model in arm:
+                values.append(float(predicted[i, arm[model]]))
+        if values:
+            rows.append({"router": name, "direct method": float(np.mean(values)),
+                         "labelled questions": len(questions),
+                         "its choice labelled": seen})
+    return pd.DataFrame(rows)
+
+
+def _choices(store: Store, router: Router, texts: list[str], encoder: str) -> list[str]:
+    X, _ = embed_texts(store, texts, encoder)
+    return [router.models_[c] for c in router.choose(router.score(Queries(tuple(texts), X)))]
 
 
 def reward_model(store: Store, encoder: str) -> Router:

@@ -112,11 +112,25 @@ def off_policy_panel(ctx: PageContext, book: BanditBook, config: RouterConfig,
     others = {c.name: c for c in saved_configs(ctx.store)
               if not catalog.is_live(c.kind)} | {"bandit": config}  # live ones log no choice
     routers = {n: load_router(c, ctx.dataset) for n, c in others.items()}
-    table = learning.off_policy(ctx.store, routers,
-                                {n: c.encoder or book.encoder for n, c in others.items()},
-                                learning.reward_model(ctx.store, book.encoder), book.encoder)
-    st.dataframe(table, hide_index=True, key="off_policy")
-    st.caption("IPS and self-normalised IPS reweight the votes where a router agrees with "
-               "the logged choice by 1 / propensity; doubly robust adds a reward model's "
-               "prediction. Deterministic logging (propensity 1) only informs agreeing "
-               "routers.")
+    encoders = {n: c.encoder or book.encoder for n, c in others.items()}
+    model = learning.reward_model(ctx.store, book.encoder)
+    st.markdown("**On votes a router chose (Playground)**")
+    table = learning.off_policy(ctx.store, routers, encoders, model, book.encoder)
+    if table.empty:
+        st.caption("No Playground votes yet: off-policy estimates need events a policy "
+                   "logged with its propensity.")
+    else:
+        st.dataframe(table, hide_index=True, key="off_policy")
+        st.caption("IPS and self-normalised IPS reweight the votes where a router agrees "
+                   "with the logged choice by 1 / propensity; doubly robust adds a reward "
+                   "model's prediction. Deterministic logging (propensity 1) only informs "
+                   "agreeing routers.")
+    st.markdown("**On labels (Label page)**")
+    labels = learning.on_labels(ctx.store, routers, encoders, model, book.encoder)
+    if labels.empty:
+        st.caption("No labels yet.")
+    else:
+        st.dataframe(labels, hide_index=True, key="on_labels")
+        st.caption("Labels are full information (nobody routed them), so they are not "
+                   "reweighted: the direct method takes the label of the model a router "
+                   "would pick where there is one, else the reward model's prediction.")

@@ -46,8 +46,9 @@ def send(ctx: PageContext, prompt: str, configs: list[RouterConfig], pool: dict[
     st.session_state[state.PLAYGROUND_ROUND] = start_round(ctx.store, text, plans, pool,
                                                            verifier)
     if verifier:
-        st.caption(f"This is a demo prompt: live routers may use its {verifier['type']} "
-                   "verifier as their judge.")
+        st.caption(f"This is a demo prompt: a live cascade uses its {verifier['type']} "
+                   "check against the reference answer as its judge (a reference-answer judge, "
+                   "an upper bound, marked not deployable).")
 
 @st.fragment(parallel=True)
 def answer_column(round_id: str, index: int, blind: bool, session_id: str) -> None:
@@ -135,6 +136,9 @@ def live_column(round_: Round, index: int, blind: bool, session_id: str) -> None
     st.caption(f"{result.calls} calls · ${result.cost_usd:.6f} in all · "
                f"{result.latency_ms:,.0f} ms of model time"
                + (f" · answer from {plain(result.model)}" if reveal else ""))
+    if result.not_deployable and reveal:
+        st.warning(f"Not deployable: {plain(result.not_deployable)}. An upper bound, not "
+                   "what this router does on a new prompt.", icon=":material/science:")
     key = state.voted(round_.round_id, index)
     choice = st.feedback("thumbs", key=state.thumbs(round_.round_id, index),
                          disabled=voted is not None)

@@ -35,6 +35,8 @@ class LiveResult:
     error: str | None = None
     started: float = field(default_factory=time.perf_counter)
     wall_ms: float = 0.0
+    # why no deployment could do this (it read the prompt's reference answer), or None
+    not_deployable: str | None = None
 
     @property
     def cost_usd(self) -> float:

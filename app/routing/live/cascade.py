@@ -10,10 +10,16 @@ Proposed answer: {answer}
 Is the proposed answer correct and does it answer the question? Reply with only yes or no."""
 
 
+REFERENCE_JUDGE = "reference-answer judge (upper bound)"
+REFERENCE_JUDGE_READS = "its judge read the prompt's reference answer"
+
+
 class LiveCascade(LiveRouter):
     """FrugalGPT (Chen et al., 2023) / AutoMix (Madaan et al., 2023): call the models in
     order of cost and accept the first answer a judge approves. The judge is the prompt's
-    verifier when it has one, otherwise a self-verification prompt to the model that
+    verifier when it has one: a "reference-answer judge", which reads the gold answer, so
+    that run is an upper bound no deployment can reach and is marked not deployable;
+    otherwise a self-verification prompt to the model that
     answered (AutoMix) or, when `judge` names a pool model, that model (an LLM judge).
     Every step is recorded with its cost and the judge's verdict; a model that fails is
     reported and the cascade moves on to the next."""
@@ -55,7 +61,9 @@ class LiveCascade(LiveRouter):
                 verifier: dict | None) -> bool:
         if verifier:
             score = verify(answer, verifier).score
-            self.record(result, Step("judge", f"verifier ({verifier.get('type')}): {score:g}"))
+            result.not_deployable = REFERENCE_JUDGE_READS
+            self.record(result, Step("judge", f"{REFERENCE_JUDGE} ({verifier.get('type')} "
+                                     f"check against the reference): {score:g}"))
             return score >= self.threshold
         judge = self.judge if self.judge in self.pool else model
         call = self.call(result, judge, SELF_CHECK.format(question=prompt, answer=answer),
