@@ -7,6 +7,7 @@ from app.routing import catalog
 from app.routing.configs import RouterConfig
 from app.ui import resources
 from app.ui.context import page_context
+from app.ui.onboard_view import onboard_section
 from app.ui.router_form import params_form
 from app.ui.router_panel import save, saved_list, try_router
 
@@ -36,3 +37,5 @@ if keep.button("Save", disabled=params is None or not name, icon=":material/save
 
 st.subheader("Saved routers")
 saved_list(store)
+
+onboard_section(store, dataset)

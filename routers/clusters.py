@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 import numpy as np
 from sklearn.cluster import KMeans
 
@@ -19,6 +21,7 @@ class ClusterErrorRouter(Router):
     name = "clusters"
     title = "Cluster error vectors (UniRoute)"
     independent_models = True
+    onboards = True  # a new model joins from a few representative prompts (`onboard`)
     space = {"n_clusters": {"low": 2, "high": 200}, "temperature": {"low": 0.005, "high": 1.0},
              "shrinkage": {"low": 0.0, "high": 50.0, "help": "Pseudo-counts towards the mean"}}
 
@@ -55,14 +58,61 @@ class ClusterErrorRouter(Router):
             picks.extend(members[np.argsort(-similarity[members])[:per_cluster]])
         return np.array(sorted(picks), dtype=np.int64)
 
+    def onboard(self, model: str, X: np.ndarray, rewards, cost=0.0) -> Self:
+        """Add `model` from its answers on a few prompts only (embeddings X, rewards, cost
+        per prompt or one for all), typically the `representative_prompts`: its error
+        vector comes from those answers, shrunk towards its mean on them as in training.
+        The clusters and the other models stay as they are: that is what makes it cheap."""
+        if not hasattr(self, "centres_"):
+            raise ValueError("fit the router on a log before onboarding a model")
+        rewards = np.asarray(rewards, dtype=float).reshape(-1)
+        if not len(rewards):
+            raise ValueError(f"'{model}' has no answers to onboard from")
+        X = np.asarray(X, dtype=float).reshape(len(rewards), -1)
+        costs = np.broadcast_to(np.asarray(cost, dtype=float), rewards.shape).reshape(-1, 1)
+        answers = Outcomes(Queries(("",) * len(rewards), X), (model,), rewards[:, None], costs)
+        return self.add_model(model, answers)
+
+    def fit_onboarded(self, outcomes: Outcomes, onboarded: dict[str, int]) -> Self:
+        """Learn every model of `outcomes` from its whole log except those in `onboarded`
+        ({model: prompts per cluster}), which learn only from their answers on that many
+        representative prompts per cluster: the router a user has after onboarding them."""
+        unknown = sorted(set(onboarded) - set(outcomes.models))
+        if unknown:
+            raise ValueError(f"cannot onboard {unknown}: the log has no such model")
+        keep = [j for j, m in enumerate(outcomes.models) if m not in onboarded]
+        self.fit(Outcomes(outcomes.queries, tuple(outcomes.models[j] for j in keep),
+                          outcomes.reward[:, keep], outcomes.cost[:, keep]))
+        for model, per_cluster in onboarded.items():
+            rows = self.onboarding_rows(outcomes, model, per_cluster)
+            column = outcomes.column(model)
+            self.onboard(model, outcomes.queries.X[rows], outcomes.reward[rows, column],
+                         outcomes.cost[rows, column])
+        return self
+
+    def onboarding_rows(self, outcomes: Outcomes, model: str, per_cluster: int
+                        ) -> np.ndarray:
+        """Rows of `outcomes` among its representative prompts that `model` answered: the
+        prompts a user would run a new model on, here read off its log."""
+        rows = self.representative_prompts(outcomes.queries.X, int(per_cluster))
+        answered = rows[~np.isnan(outcomes.reward[rows, outcomes.column(model)])]
+        if not len(answered):
+            raise ValueError(f"'{model}' answered none of the {len(rows)} representative "
+                             "prompts")
+        return answered
+
     def _add(self, model: str, outcomes: Outcomes | None) -> None:
         rows, rewards = rewards_of(outcomes, model)
-        labels = self._assign(outcomes.queries.X[rows])
+        self.vectors_[model] = self._vector(outcomes.queries.X[rows], rewards)
+
+    def _vector(self, X: np.ndarray, rewards: np.ndarray) -> np.ndarray:
+        """Per-cluster mean reward, shrunk towards the overall mean by `shrinkage`
+        pseudo-counts, so a cluster with few answers leans on the model's average."""
+        labels = self._assign(X)
         overall = rewards.mean() if len(rewards) else 0.5
         sums = np.bincount(labels, weights=rewards, minlength=len(self.centres_))
         counts = np.bincount(labels, minlength=len(self.centres_))
-        self.vectors_[model] = (sums + self.shrinkage * overall) / (counts + self.shrinkage
-                                                                     + 1e-12)
+        return (sums + self.shrinkage * overall) / (counts + self.shrinkage + 1e-12)
 
     def _remove(self, model: str, index: int) -> None:
         self.vectors_.pop(model, None)

@@ -69,6 +69,12 @@ class Kind:
         return getattr(self.cls, "simulates", False)
 
     @property
+    def onboards(self) -> bool:
+        """A new model can join a trained router from a few representative prompts
+        (UniRoute's cluster error vectors): `fit_onboarded`, `onboard`."""
+        return self.trainable and getattr(self.cls, "onboards", False)
+
+    @property
     def in_defaults(self) -> bool:
         """Part of `routelab evaluate`'s and the pages' default line-up."""
         return self.trainable and self.cls.in_defaults

@@ -122,10 +122,31 @@ def build_router(config: RouterConfig) -> Router:
     if catalog.is_live(config.kind):
         raise RouterProblem(f"'{config.kind}' is a live router: it calls models while it "
                             "routes, so it is tried in the Playground, not trained on a log")
+    onboarded_models(config)  # refuse a malformed onboarding record
+    params = {k: v for k, v in config.params.items() if k != ONBOARDED}
     try:
-        return catalog.kind(config.kind).build(config.params)
+        return catalog.kind(config.kind).build(params)
     except TypeError as exc:
         raise RouterProblem(f"router '{config.name}' ({config.kind}): {exc}") from None
+
+
+ONBOARDED = "onboarded"  # params key: {model: prompts per cluster} of onboarded models
+
+
+def onboarded_models(config: RouterConfig) -> dict[str, int]:
+    """The models a saved router learned by onboarding, with prompts per cluster: they
+    learn from those representative prompts only, not from their whole log."""
+    record = config.params.get(ONBOARDED) or {}
+    if not record:
+        return {}
+    if not catalog.kind(config.kind).onboards:
+        raise RouterProblem(f"router '{config.name}': {config.kind} routers cannot onboard "
+                            "models; remove the 'onboarded' parameter")
+    if not isinstance(record, dict) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in record.values()):
+        raise RouterProblem(f"router '{config.name}': 'onboarded' must map model names to "
+                            f"a positive number of prompts per cluster, not {record!r}")
+    return {str(m): int(n) for m, n in record.items()}
 
 
 def fit_router(store: Store, config: RouterConfig, data: DatasetForRouting) -> Router:
@@ -136,8 +157,10 @@ def fit_router(store: Store, config: RouterConfig, data: DatasetForRouting) -> R
         vectors = {m: embed_texts(store, utterances, config.encoder or default_encoder())[0]
                    for m, utterances in texts.items()}
         router.set_utterance_vectors(vectors)
+    onboarded = onboarded_models(config)
+    train = data.outcomes.subset(data.train)
     try:
-        return router.fit(data.outcomes.subset(data.train))
+        return router.fit_onboarded(train, onboarded) if onboarded else router.fit(train)
     except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
         raise RouterProblem(f"router '{config.name}' could not be trained: {exc}") from None
 
