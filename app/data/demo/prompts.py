@@ -189,8 +189,18 @@ EXAMPLES = {
 
 
 def build() -> list[dict]:
+    """Every domain's prompts, each text once: a repeat (same text once case and spacing
+    are normalised, as the train/test split groups them) is dropped where it is drawn, so
+    no prompt can sit in both splits or be counted twice."""
     rng = random.Random(SEED)
-    return [record for domain in DOMAINS for record in domain(rng)]
+    seen: set[str] = set()
+    unique = []
+    for record in (r for domain in DOMAINS for r in domain(rng)):
+        key = " ".join(record["prompt"].lower().split())
+        if key not in seen:
+            seen.add(key)
+            unique.append(record)
+    return unique
 
 
 def write(out: Path = OUT) -> Path:
