@@ -200,8 +200,9 @@ def _datasets(args) -> int:
         return 0
     width = max(len(n) for n in frame["name"])
     for r in frame.itertuples():
+        unit = "battles" if r.format == "pairwise" else "outcomes"
         print(f"{r.name:<{width}}  {r.kind:<8}  {r.queries:>7,} queries  {r.models:>3} models  "
-              f"{r.outcomes:>9,} outcomes  ({r.format})")
+              f"{r.outcomes:>9,} {unit:<8}  ({r.format})")
     return 0
 
 

@@ -24,7 +24,7 @@ if dataset is None:
 st.header(plain(dataset.name))
 st.caption(f"{dataset.kind} · {dataset.format} · from {plain(dataset.source)} · "
            f"imported {dataset.imported_at:%Y-%m-%d %H:%M} · "
-           f"{dataset.outcomes:,} outcomes")
+           f"{dataset.outcomes:,} {'battles' if dataset.format == 'pairwise' else 'outcomes'}")
 dataset_view(dataset)
 
 with st.expander("Delete this dataset", icon=":material/delete:"):

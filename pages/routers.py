@@ -20,7 +20,8 @@ kind = st.selectbox("Router", catalog.kinds(), format_func=lambda k: catalog.kin
 st.caption(catalog.kind(kind).describe())
 params = params_form(kind, list(models), key="router_params")
 left, right = st.columns(2)
-name = left.text_input("Name", value=f"{kind}-{dataset.name}", key="router_name").strip()
+name = left.text_input("Name", value=f"{kind}-{dataset.name}",  # one box per kind: a new
+                       key=f"router_name_{kind}").strip()  # kind gets its own default
 encoder = right.selectbox("Encoder", list(ENCODERS), key="router_encoder",
                           index=list(ENCODERS).index(default_encoder()))
 config = RouterConfig(name, kind, params or {}, dataset.name, encoder)

@@ -73,7 +73,8 @@ def generate(shape: Shape) -> list[dict]:
                 continue
             good = rng.random() < skill[t, j]
             row = {"id": f"q{i}", "prompt": prompt, "model": model, "task": topics[t],
-                   "score": _on_scale(good, shape.scale, rng)}
+                   "score": _on_scale(good, shape.scale, rng),
+                   "response": f"{model} answers {topics[t]} question {i}" * (1 + j % 3)}
             if shape.cost == "all" or (shape.cost == "some" and j % 2 == 0):
                 row["cost"] = float(price[j] * rng.uniform(0.5, 1.5))
             rows.append(row)

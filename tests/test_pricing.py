@@ -99,3 +99,19 @@ def test_cli_price_turns_a_quality_only_log_into_a_priced_one(store, tmp_path):
     assert report["curves"]["dear"]["headline"][0] > report["curves"]["cheap"]["headline"][0]
     assert report["curves"]["knn"]["deployable"] is True
     assert report["curves"]["oracle"]["deployable"] is False
+
+
+def test_token_counts_never_download_a_tokenizer(caplog):
+    """LiteLLM tries to fetch Llama tokenizers from the Hugging Face hub (and warns when it
+    cannot); routelab counts such names with the bundled tiktoken encoding instead."""
+    from app.models.llm import token_count
+
+    text = "How many legs does a spider have?"
+    with caplog.at_level("WARNING"):
+        assert token_count("llama-3-8b", text) == litellm.token_counter(model="", text=text)
+        assert token_count("meta-llama/Llama-2-70b-chat-hf", text) > 0
+    assert not [r for r in caplog.records if "tokenizer" in r.getMessage().lower()
+                or "hub" in r.getMessage().lower()]
+    with caplog.at_level("WARNING"):  # what the guard avoids: LiteLLM's own lookup warns
+        litellm.token_counter(model="llama-3-8b", text=text)
+    assert any("hub" in r.getMessage().lower() for r in caplog.records)

@@ -44,7 +44,7 @@ def test_build_train_and_save_a_router(app):
     app.switch_page(str(REPO / "pages" / "routers.py")).run()
     app.selectbox(key="router_kind").select("knn").run()
     app.number_input(key="router_params_knn_k").set_value(5).run()
-    app.text_input(key="router_name").input("knn-5").run()
+    app.text_input(key="router_name_knn").input("knn-5").run()
     app.button[0].click().run()   # Train and test
     assert not app.exception, app.exception
     metrics = {m.label: m.value for m in app.metric}

@@ -317,8 +317,16 @@ def cost_map_entry(model: str) -> tuple[str, float, float] | None:
     return (suffix[0], *prices.pop()) if len(prices) == 1 else None
 
 
+# Providers whose tokenizers LiteLLM ships; for any other name it may try to download one
+# from the Hugging Face hub (it does for names with "llama" in them), which must not happen.
+_BUNDLED_TOKENIZERS = ("openai", "azure", "anthropic", "text-completion-openai")
+
+
 def token_count(model: str, text: str) -> int:
-    """LiteLLM's token count of a text (the model's tokenizer where LiteLLM knows it, else
-    tiktoken's default)."""
+    """LiteLLM's token count of a text: the model's own tokenizer where LiteLLM ships it,
+    else tiktoken's cl100k (an approximation, never a download)."""
+    litellm = _litellm()
     entry = cost_map_entry(model)
-    return int(_litellm().token_counter(model=entry[0] if entry else model, text=text))
+    provider = litellm.model_cost[entry[0]].get("litellm_provider") if entry else None
+    name = entry[0] if provider in _BUNDLED_TOKENIZERS else ""
+    return int(litellm.token_counter(model=name, text=text))

@@ -110,8 +110,9 @@ def metrics_frame(comparison: Comparison) -> pd.DataFrame:
             "deployable": row["deployable"],
             "quality": row["quality"], "quality 95% CI": _ci(row.get("quality_ci"))}
         if axis.has_cost:
-            digits = 3 if axis.kind == "share" else 6
-            shown |= {cost_name: row["cost"], "cost 95% CI": _ci(row.get("cost_ci"), digits),
+            cost_ci = _ci_share(row.get("cost_ci")) if axis.kind == "share" \
+                else _ci(row.get("cost_ci"), 6)
+            shown |= {cost_name: row["cost"], "cost 95% CI": cost_ci,
                       "AIQ": _num(row["aiq"]), "AIQ 95% CI": _ci(row.get("aiq_ci")),
                       "best quality": row["best_quality"], "at cost": row["best_quality_cost"]}
         shown |= {"APGR": row.get("apgr", float("nan")), "CPT(50%)": _num(row.get("cpt50")),
@@ -131,6 +132,10 @@ def _ci(interval, digits: int = 3) -> str:
     if not interval:
         return ""
     return f"[{interval[0]:.{digits}f}, {interval[1]:.{digits}f}]"
+
+
+def _ci_share(interval) -> str:
+    return f"[{interval[0]:.1%}, {interval[1]:.1%}]" if interval else ""
 
 
 def _num(value) -> float:

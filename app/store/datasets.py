@@ -13,16 +13,21 @@ import pandas as pd
 
 from app.store.db import Store
 
+# A pairwise dataset's "outcomes" are its battles and its models those that fought.
 _LISTING = """
     SELECT d.dataset_id, d.name, d.kind, d.format, d.source, d.imported_at, d.notes,
-           d.content_hash,
-           coalesce(c.queries, 0) AS queries, coalesce(c.models, 0) AS models,
-           coalesce(c.outcomes, 0) AS outcomes
+           d.content_hash, coalesce(c.queries, 0) AS queries,
+           coalesce(nullif(c.models, 0), b.models, 0) AS models,
+           coalesce(nullif(c.outcomes, 0), b.battles, 0) AS outcomes
     FROM datasets d LEFT JOIN (
         SELECT q.dataset_id, count(DISTINCT q.query_id) AS queries,
                count(DISTINCT o.model) AS models, count(o.model) AS outcomes
         FROM queries q LEFT JOIN outcomes o USING (query_id) GROUP BY q.dataset_id
-    ) c USING (dataset_id)"""
+    ) c USING (dataset_id) LEFT JOIN (
+        SELECT dataset_id, count(*) AS battles,
+               length(list_distinct(list_concat(list(model_a), list(model_b)))) AS models
+        FROM preferences GROUP BY dataset_id
+    ) b USING (dataset_id)"""
 
 
 @dataclass(frozen=True)

@@ -49,9 +49,12 @@ def dataset_view(dataset: Dataset) -> None:
     cols[2].metric("Best single model", f"{best['mean_score']:.3f}", help=plain(best["model"]))
     cols[3].metric("Oracle score", f"{oracle['oracle_score']:.3f}",
                    help="Per query, the best score any model reached")
-    cols[4].metric("Oracle cost / query", _usd(oracle["oracle_cost_usd"]),
-                   help="The cheapest model with the best score; $0 where no model scores "
-                        "above 0 (RouterBench's definition)")
+    unpriced = int(models["missing_costs"].sum())
+    cols[4].metric("Oracle cost / query", "unknown" if unpriced else
+                   _usd(oracle["oracle_cost_usd"]),
+                   help=f"{unpriced:,} outcomes have no cost, so the oracle's is unknown"
+                   if unpriced else "The cheapest model with the best score; $0 where no "
+                   "model scores above 0 (RouterBench's definition)")
     scale = resources.score_scale(dataset)
     if scale and scale not in ("0/1", "0-1"):
         st.caption(f"Scores came on a {plain(scale)} scale and are shown normalised to 0-1 "
@@ -66,7 +69,8 @@ def dataset_view(dataset: Dataset) -> None:
     _cost_notes(models)
     shown = models.drop(columns=["estimated_costs", "missing_costs"] + [
         c for c in ("mean_latency_ms", "cost_estimated")
-        if not models[c].notna().any() or not models[c].any()])
+        if not models[c].notna().any() or not models[c].any()]
+        + (["cheapest_best_share"] if unpriced else []))  # needs every cost
     st.dataframe(shown, hide_index=True, column_config=MODEL_COLUMNS, key="model_table",
                  height=36 * (min(len(shown), 20) + 1) + 2)
     tasks = resources.task_breakdown(dataset)

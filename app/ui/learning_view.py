@@ -108,6 +108,7 @@ def off_policy_panel(ctx: PageContext, book: BanditBook, config: RouterConfig,
                      past: History) -> None:
     """What the saved routers and the bandit would have earned on the logged votes."""
     if not len(past.log) or ctx.dataset is None:
+        st.caption("Once there are votes: what each saved router would have earned on them.")
         return
     others = {c.name: c for c in saved_configs(ctx.store)
               if not catalog.is_live(c.kind)} | {"bandit": config}  # live ones log no choice
