@@ -1,7 +1,8 @@
 """The foreign-log suite: logs of every shape a user may bring, through import, training
 and evaluation, checked for properties any honest evaluation must have.
 
-Shapes (tests/foreign_logs.py): no cost, cost for some models, 0/1, 0-1 and 1-10 scores,
+Shapes (tests/foreign_logs.py, and a pairwise log): no cost, cost for some models, 0/1, 0-1 and
+1-10 scores,
 2 and 16 models, missing outcomes, duplicate prompts, multi-turn prompts, non-English text.
 Properties: with one model best on every task, every deterministic learned router's
 headline reaches that model's test quality minus 0.02; no curve beats the oracle; the Zero
@@ -125,3 +126,36 @@ shapes = st.builds(
 def test_generated_shapes(tmp_path, shape):
     result, text = evaluate(tmp_path, shape, routers=LEARNED)
     check_properties(result, text, shape)
+
+
+def test_pairwise_battles(tmp_path):
+    """A judged-vs-baseline log (Arena-Hard verdicts): win rates are finite, the oracle is
+    never beaten, nothing warns, the JSON is strict."""
+    import numpy as np
+
+    from app.routing.preferences import evaluate_dataset
+    rng = np.random.default_rng(3)
+    verdicts = ["A>>B", "A>B", "A=B", "B>A", "B>>A"]
+    lines = ["question_id,prompt,model_a,model_b,verdict"]
+    for i in range(160):
+        topic = ["proofs", "haiku"][i % 2]
+        challenger = ["solver", "poet"][int(rng.integers(2))]
+        good = (challenger == "solver") == (topic == "proofs")
+        verdict = verdicts[int(rng.integers(3, 5))] if good else verdicts[int(rng.integers(0, 3))]
+        lines.append(f"q{i},write {topic} number {i},baseline,{challenger},{verdict}")
+    path = tmp_path / "judged.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = open_store(tmp_path / "pairwise.duckdb")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            import_path(store, path, name="arena")
+            result = evaluate_dataset(store, "arena", encoder=FAST, n_boot=50)
+    finally:
+        store.close()
+    rows = {r["name"]: r for r in result.rows}
+    json.loads(json.dumps(_strict([*rows.values()]), allow_nan=False))
+    oracle = next(r for r in rows.values() if not r["deployable"])
+    assert all(math.isfinite(r["win_rate"]) for r in rows.values())
+    assert all(r["win_rate"] <= oracle["win_rate"] + 1e-12 for r in rows.values())
+    assert rows["bt-mf"]["win_rate"] > 0.6  # it learns which challenger wins which topic

@@ -116,3 +116,22 @@ def test_conflicting_prompt_text_keeps_the_best_row_and_says_so(store, tmp_path)
     report = import_path(store, path)
     assert report.queries == 1 and report.outcomes == 2
     assert any("different prompt text" in n for n in report.notes)
+
+
+def test_a_multi_turn_prompt_is_embedded_by_its_user_turns(store, tmp_path):
+    import json as _json
+
+    from app.data.importers import import_path
+    from tests.conftest import write
+    chat = [{"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "What is the capital of Peru?"},
+            {"role": "assistant", "content": "Lima."},
+            {"role": "user", "content": "And of Chile?"}]
+    rows = [{"prompt": _json.dumps(chat), "model": m, "score": s}
+            for m, s in (("a", 1), ("b", 0))] + [
+            {"prompt": "  plain text stays  ", "model": m, "score": 1} for m in ("a", "b")]
+    path = write(tmp_path / "chat.jsonl", "\n".join(_json.dumps(r) for r in rows) + "\n")
+    import_path(store, path, fmt="long")
+    found = dict(store.rows("SELECT text, embed_text FROM queries"))
+    assert found[_json.dumps(chat)] == "What is the capital of Peru?\n\nAnd of Chile?"
+    assert found["plain text stays"] == "plain text stays"  # stored trimmed, as before

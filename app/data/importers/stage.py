@@ -10,8 +10,10 @@ writing then happen once, in `load.py`.
 
 from __future__ import annotations
 
+from app.data.importers.chat import user_text
 from app.data.importers.mapping import LongMapping, WideMapping
 from app.data.importers.problems import ImportProblem
+from app.store.db import register_udf
 
 
 def split_from(filename_sql: str = "filename") -> str:
@@ -72,8 +74,12 @@ def stage_long(cur, mapping: LongMapping, columns: list[str], file: str) -> None
     require(columns, {k: v for k, v in mapping.as_dict().items() if k != "latency_unit"},
             file, "Rename the column or map another one (CLI: --text-col, --model-col, ...).")
     source_id = text_of(mapping.id) if mapping.id else f"md5({text_of(mapping.text)})"
+    # a multi-turn prompt (a JSON message list) is embedded by its user turns' text
+    register_udf(cur, "chat_user_text", user_text, ["VARCHAR"], "VARCHAR")
+    embed = f"coalesce(nullif(trim(chat_user_text({text_of(mapping.text)})), ''), " \
+            f"{text_of(mapping.text)})"
     stage_query_rows(cur, source_id=source_id, text=text_of(mapping.text),
-                     embed_text=text_of(mapping.text), task=text_of(mapping.task),
+                     embed_text=embed, task=text_of(mapping.task),
                      split=text_of(mapping.split), reference=text_of(mapping.reference),
                      verifier=text_of(mapping.verifier),
                      metric=_verifier_type(mapping.verifier))
