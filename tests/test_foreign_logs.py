@@ -1,9 +1,9 @@
 """The foreign-log suite: logs of every shape a user may bring, through import, training
 and evaluation, checked for properties any honest evaluation must have.
 
-Shapes (tests/foreign_logs.py, and a pairwise log): no cost, cost for some models, 0/1, 0-1 and
-1-10 scores,
-2 and 16 models, missing outcomes, duplicate prompts, multi-turn prompts, non-English text.
+Shapes (tests/foreign_logs.py, and a pairwise log): no cost, cost for some models, 0/1,
+0-1 and 1-10 scores, 2 and 16 models, missing outcomes, duplicate prompts, multi-turn
+prompts, non-English text.
 Properties: with one model best on every task, every deterministic learned router's
 headline reaches that model's test quality minus 0.02; no curve beats the oracle; the Zero
 router is never below a single model; every metric is finite or absent (None, never NaN);
