@@ -108,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--param", action=_ParamAction, dest="routers", metavar="KEY=VALUE",
                     help="a parameter of the preceding --router (JSON values allowed)")
     ev.add_argument("--boot", type=int, default=1000, help="bootstrap resamples (0: none)")
+    ev.add_argument("--models", help="compare only these models (comma-separated), e.g. "
+                    "when few queries were answered by every model")
     ev.add_argument("--reference", help="pairwise logs: the model win rates are measured "
                     "against (default: the one with most training battles)")
     ev.add_argument("--json", action="store_true")
@@ -304,6 +306,8 @@ def _evaluate(args) -> int:
         return _evaluate_battles(store, args)
     try:
         result = compare(store, args.name, configs, n_boot=args.boot,
+                         models=[m.strip() for m in args.models.split(",") if m.strip()]
+                         if args.models else None,
                          progress=lambda stage, f: print(stage, file=sys.stderr))
     except RouterProblem as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -38,8 +38,11 @@ with_probes = has_probes and st.checkbox(
 if not chosen:
     st.info("Pick routers to compare.")
     st.stop()
+kept = st.multiselect("Models", models, default=models, key="compare_models",
+                      help="Compare on fewer models when few queries were answered by all")
 configs = [saved.get(n) or defaults[n] for n in chosen]
 pair = (strong, weak) if strong and weak and strong != weak else None
-result = run(dataset, configs, pair, n_boot, probes if with_probes else None)
+result = run(dataset, configs, pair, n_boot, probes if with_probes else None,
+             None if set(kept) == set(models) else kept)
 if result is not None:
     show(result, dataset.name)

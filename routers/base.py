@@ -52,6 +52,12 @@ class Outcomes:
         return Outcomes(self.queries.subset(rows), self.models, self.reward[rows],
                         self.cost[rows])
 
+    def only(self, models) -> Outcomes:
+        """The same queries with only these models' columns, in the given order."""
+        columns = [self.column(m) for m in models]
+        return Outcomes(self.queries, tuple(models), self.reward[:, columns],
+                        self.cost[:, columns])
+
     def mean_costs(self) -> np.ndarray:
         """Mean cost per model (0 where no cost is known)."""
         return column_means(self.cost, fill=0.0)

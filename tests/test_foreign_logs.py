@@ -159,3 +159,25 @@ def test_pairwise_battles(tmp_path):
     assert all(math.isfinite(r["win_rate"]) for r in rows.values())
     assert all(r["win_rate"] <= oracle["win_rate"] + 1e-12 for r in rows.values())
     assert rows["bt-mf"]["win_rate"] > 0.6  # it learns which challenger wins which topic
+
+
+def test_a_sparse_log_says_which_models_to_keep(tmp_path):
+    """16 models that each skipped 30% of the queries: almost no test query was answered
+    by all, so the comparison refuses with what to do, and works on fewer models."""
+    from app.routing.configs import RouterProblem
+
+    shape = Shape(n_queries=120, n_models=16, missing=0.3, seed=5)
+    store = open_store(tmp_path / "sparse.duckdb")
+    try:
+        import_path(store, write_long(shape, tmp_path / "sparse.jsonl"), name="sparse")
+        data = load_for_routing(store, "sparse", FAST)
+        knn = [RouterConfig("knn", "knn", {}, encoder=FAST)]
+        with pytest.raises(RouterProblem, match="answered by every model.*--models"):
+            compare(store, "sparse", knn, n_boot=0, data=data)
+        models = list(shape.model_names()[-3:])
+        result = compare(store, "sparse", knn, n_boot=0, data=data, models=models)
+        assert result.models == tuple(models) and result.test_size >= 10
+        with pytest.raises(RouterProblem, match="not in the log: nope"):
+            compare(store, "sparse", knn, n_boot=0, data=data, models=["nope", models[0]])
+    finally:
+        store.close()

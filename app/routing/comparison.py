@@ -7,7 +7,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.routing.configs import DatasetForRouting, RouterConfig, fit_router, load_for_routing
+from app.routing.configs import (
+    DatasetForRouting,
+    RouterConfig,
+    RouterProblem,
+    fit_router,
+    load_for_routing,
+)
 from app.store.db import Store
 from routers.axis import CostAxis, cost_axis
 from routers.base import column_means
@@ -51,15 +57,21 @@ class Comparison:
 def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
             pair: tuple[str, str] | None = None, n_boot: int = 1000,
             data: DatasetForRouting | None = None, probes: str | None = None,
+            models: list[str] | None = None,
             progress: Callable[[str, float], None] | None = None) -> Comparison:
-    """Train each router on the training split and evaluate everything on the test split."""
+    """Train each router on the training split and evaluate everything on the test split
+    (the test queries every model answered); `models` keeps only those models."""
     say = progress or (lambda stage, fraction: None)
     say("Embedding and splitting the dataset", 0.0)
     data = data or load_for_routing(store, dataset)
+    if models:
+        data = _only(data, models)
     axis, priced = cost_axis(data.outcomes, data.train)
     data = replace(data, outcomes=priced)  # routers train and are judged on the same axis
     by_encoder = {_encoder(data): data}
     test_rows = data.test[~np.isnan(data.outcomes.reward[data.test]).any(axis=1)]
+    if len(test_rows) < MIN_TEST_QUERIES:
+        raise RouterProblem(_too_sparse(data, len(test_rows)))
     complete = np.isin(data.test, test_rows)
     test = data.outcomes.subset(test_rows)  # every model answered every test query
     test_ids = data.query_ids[data.test][complete]
@@ -80,6 +92,7 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         encoder = config.encoder or _encoder(data)
         if encoder not in by_encoder:  # a router trained on another encoder's vectors
             other = load_for_routing(store, dataset, encoder)
+            other = _only(other, list(data.outcomes.models)) if models else other
             by_encoder[encoder] = replace(other, outcomes=replace(
                 other.outcomes, cost=priced.cost))
         mine = by_encoder[encoder]
@@ -110,6 +123,29 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         pair, cost_range(test),
         {n: oracle_quality - c.quality[c.headline] for n, c in curves.items()},
         test_ids, axis, tuple(notes))
+
+
+MIN_TEST_QUERIES = 10  # fewer and every interval spans most of [0, 1]
+
+
+def _only(data: DatasetForRouting, models: list[str]) -> DatasetForRouting:
+    unknown = [m for m in models if m not in data.outcomes.models]
+    if unknown or len(set(models)) < 2:
+        known = ", ".join(data.outcomes.models[:8]) + (
+            " ..." if len(data.outcomes.models) > 8 else "")
+        why = f"not in the log: {', '.join(unknown)}" if unknown else "fewer were given"
+        raise RouterProblem(f"pick at least two of the log's models ({known}); {why}")
+    return replace(data, outcomes=data.outcomes.only(list(dict.fromkeys(models))))
+
+
+def _too_sparse(data: DatasetForRouting, complete: int) -> str:
+    """Why a log cannot be compared, and which models to keep instead."""
+    answered = (~np.isnan(data.outcomes.reward[data.test])).mean(axis=0)
+    sparse = [m for _, m in sorted(zip(answered, data.outcomes.models, strict=True))][:3]
+    return (f"only {complete} of {len(data.test):,} test queries were answered by every "
+            f"model ({len(data.outcomes.models)} models), too few to compare routers "
+            f"fairly. Compare fewer models (CLI: --models a,b,c; Compare page: Models); "
+            f"the least answered are {', '.join(sparse)}.")
 
 
 def default_pair(outcomes) -> tuple[str, str] | None:

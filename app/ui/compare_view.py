@@ -14,9 +14,10 @@ from app.ui import resources, state
 
 
 def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
-        probes: str | None = None) -> Comparison | None:
+        probes: str | None = None, models: list[str] | None = None) -> Comparison | None:
     """The comparison, from this session's cache or computed now with a progress bar."""
-    key = (dataset, tuple(c.to_json() for c in configs), pair, n_boot, probes)
+    key = (dataset, tuple(c.to_json() for c in configs), pair, n_boot, probes,
+           tuple(models or ()))
     cache = st.session_state.setdefault(state.COMPARISONS, {})
     if key in cache:
         return cache[key]
@@ -24,7 +25,7 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
     data = resources.routing_data(dataset, configs[0].encoder if configs else None)
     try:
         result = compare(resources.store(), dataset.name, configs, pair=pair,
-                         n_boot=n_boot, data=data, probes=probes,
+                         n_boot=n_boot, data=data, probes=probes, models=models,
                          progress=lambda stage, f: bar.progress(min(f, 1.0), text=stage))
     except RouterProblem as exc:
         bar.empty()
