@@ -73,3 +73,23 @@ def test_map_colours_by_a_routers_regret_and_draws_its_choices(app):
     app.segmented_control(key="map_objective").set_value("a saved router's choice").run()
     assert not app.exception, app.exception
     assert any("30 queries of **topics**" in c.value for c in app.caption)
+
+
+def test_a_cascades_regret_on_the_map_is_its_full_chain(app):
+    """geo (cheap) is right on capitals only, calc (dear) on the rest; a cascade with a
+    perfect judge keeps geo's answer on capitals and escalates elsewhere: zero regret
+    everywhere, and the kept answer is calc's outside capitals (its first model alone
+    would have left regret 1 on 20 queries)."""
+    import numpy as np
+
+    from app.routing.configs import RouterConfig, save_config
+    from app.store.datasets import by_name
+    from app.ui import resources
+    store = resources.store()
+    config = RouterConfig("cascade-0", "cascade", {"judge_error": 0.0}, "topics",
+                          "hashing-ngrams-512")
+    save_config(store, config)
+    choice, regret = resources.router_choices(by_name(store, "topics"), config.to_json())
+    assert np.all(regret == 0)
+    models = resources.outcome_matrix(by_name(store, "topics")).models
+    assert sorted({models[c] for c in choice}) == ["calc", "geo"]

@@ -83,14 +83,20 @@ def regions(dataset: Dataset, encoder: str, params: maps.MapParams,
 @st.cache_data(show_spinner=False, max_entries=16)
 def router_choices(dataset: Dataset, config_json: str):
     """(chosen model column in the outcome matrix, regret vs the oracle) for every query,
-    at the router's quality-first setting. Training queries are scored in-sample."""
+    at the router's headline point: quality first, or the full chain for a cascade (the
+    model whose answer it kept). Training queries are scored in-sample."""
     router = fitted_router(dataset, config_json)
     matrix = outcome_matrix(dataset)
     config = json.loads(config_json)
     data = routing_data(dataset, config.get("encoder") or default_encoder())
+    reward = np.nan_to_num(matrix.scores, nan=0.0)
+    if router.simulates:
+        quality, _, calls = router.simulate(data.outcomes)
+        chain = router.order()
+        choice = np.array([matrix.models.index(chain[c - 1]) for c in calls])
+        return choice, reward.max(axis=1) - quality
     columns = np.array([matrix.models.index(m) for m in router.models_])
     choice = columns[router.choose(router.score(data.outcomes.queries))]
-    reward = np.nan_to_num(matrix.scores, nan=0.0)
     regret = reward.max(axis=1) - reward[np.arange(len(choice)), choice]
     return choice, regret
 
