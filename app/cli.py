@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from app import settings
+from app.cli_routers import add_parsers as add_router_parsers
 from app.data.collect import CollectProblem
 from app.data.importers import (
     FORMATS,
@@ -21,6 +22,7 @@ from app.data.importers import (
 )
 from app.data.importers.pricing import parse_prices
 from app.models.pool import PoolError
+from app.routing.configs import RouterProblem
 from app.store import datasets
 from app.store.db import DatabaseLocked, open_store
 
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ImportProblem, DatabaseLocked, CollectProblem, PoolError) as exc:
+    except (ImportProblem, DatabaseLocked, CollectProblem, PoolError, RouterProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -125,6 +127,8 @@ def _parser() -> argparse.ArgumentParser:
     onb.add_argument("--save", action="store_true", help="record the onboarding in the router")
     onb.add_argument("--json", action="store_true")
     onb.set_defaults(run=_onboard)
+
+    add_router_parsers(verbs, _store, _strict_json)
 
     mod = verbs.add_parser("models", help="list the model pool and check reachability")
     mod.add_argument("--check", action="store_true", help="call each model (cheap check)")

@@ -75,3 +75,18 @@ def test_compare_page_draws_and_offers_the_report(app):
         set(table["name"])
     deployable = dict(zip(table["name"], table["deployable"], strict=True))
     assert deployable["knn"] and not deployable["oracle [not deployable]"]
+
+
+def test_calibrate_a_saved_router_to_a_strong_share(app):
+    from app.routing.configs import RouterConfig, save_config
+    from app.ui import resources
+    save_config(resources.store(), RouterConfig("knn-toy", "knn", {"k": 5}, "toy",
+                                                "hashing-ngrams-512"))
+    app.switch_page(str(REPO / "pages" / "routers.py")).run()
+    app.radio(key="operating_goal").set_value("a share of strong calls").run()
+    app.slider(key="operating_share").set_value(0.5).run()
+    next(b for b in app.button if b.label == "Calibrate and save").click().run()
+    assert not app.exception, app.exception
+    assert any("Expected on" in s.value and "to dear" in s.value for s in app.success)
+    saved = next(c for c in saved_configs(resources.store()) if c.name == "knn-toy")
+    assert saved.params["operating_point"]["strong_share"] == 0.5

@@ -123,7 +123,7 @@ def build_router(config: RouterConfig) -> Router:
         raise RouterProblem(f"'{config.kind}' is a live router: it calls models while it "
                             "routes, so it is tried in the Playground, not trained on a log")
     onboarded_models(config)  # refuse a malformed onboarding record
-    params = {k: v for k, v in config.params.items() if k != ONBOARDED}
+    params = {k: v for k, v in config.params.items() if k not in (ONBOARDED, OPERATING)}
     try:
         return catalog.kind(config.kind).build(params)
     except TypeError as exc:
@@ -131,6 +131,7 @@ def build_router(config: RouterConfig) -> Router:
 
 
 ONBOARDED = "onboarded"  # params key: {model: prompts per cluster} of onboarded models
+OPERATING = "operating_point"  # params key: the calibrated point (app/routing/operating.py)
 
 
 def onboarded_models(config: RouterConfig) -> dict[str, int]:

@@ -17,6 +17,7 @@ from app.routing.configs import (
 )
 from app.store.datasets import Dataset
 from app.ui import resources
+from app.ui.operating_view import operating_section
 from routers.compare import metrics
 from routers.evaluate import sweep
 
@@ -70,6 +71,8 @@ def saved_list(store) -> None:
     if right.button("Delete", key="delete_router", icon=":material/delete:"):
         delete_config(store, chosen)
         st.rerun()
+    if not catalog.is_live(config.kind):
+        operating_section(store, config)
 
 
 def save(store, config: RouterConfig) -> None:

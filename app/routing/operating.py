@@ -1,0 +1,171 @@
+"""A saved router's operating point: where on its cost-quality curve it routes.
+
+A router picks argmax(score − λ·cost); λ = 0 is quality first. Calibration picks the point
+on the training split, as RouteLLM calibrates its threshold, in one of two ways:
+
+- a budget (USD per 1,000 queries): the λ whose training cost fits the budget with the
+  highest training quality;
+- a share of strong calls (RouteLLM's framing): restricted to the strong/weak pair chosen on
+  the training split, a query goes to the strong model when its score lead over the weak
+  one exceeds the threshold that sends that share of training queries there.
+
+The test split is then read once, for the expected quality and cost (95% bootstrap
+intervals) recorded with the point. The point is stored in the saved config's params under
+OPERATING, so every use of the saved router (`routelab route`, exports) decides the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from app.routing.configs import (
+    OPERATING,
+    DatasetForRouting,
+    RouterConfig,
+    RouterProblem,
+    fit_router,
+    load_for_routing,
+)
+from app.store.db import Store
+from routers import Queries, Router
+from routers.axis import cost_axis
+from routers.compare import cheapest_model
+from routers.evaluate import Curve, bootstrap, single_model_curves, tradeoff_grid
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    tradeoff: float = 0.0                      # λ (budget calibration, or 0)
+    pair: tuple[str, str] | None = None        # (strong, weak) for a strong-share point
+    threshold: float | None = None             # strong when lead > threshold
+    budget: float | None = None                # what was asked: USD per 1,000 queries
+    strong_share: float | None = None          # what was asked: share of strong calls
+    expected: dict | None = None               # test quality and cost with intervals
+
+    def as_params(self) -> dict:
+        found = asdict(self)
+        found["pair"] = list(self.pair) if self.pair else None
+        return found
+
+    @classmethod
+    def from_params(cls, params: dict | None) -> OperatingPoint:
+        found = dict(params or {})
+        if found.get("pair"):
+            found["pair"] = tuple(found["pair"])
+        return cls(**found)
+
+
+def point_of(config: RouterConfig) -> OperatingPoint:
+    return OperatingPoint.from_params(config.params.get(OPERATING))
+
+
+def with_point(config: RouterConfig, point: OperatingPoint) -> RouterConfig:
+    return replace(config, params={**config.params, OPERATING: point.as_params()})
+
+
+def decide(router: Router, queries: Queries, point: OperatingPoint) -> np.ndarray:
+    """Column (in router.models_) of the model the router picks for each query."""
+    scores = router.score(queries)
+    if point.pair is None:
+        return router.choose(scores, None, point.tradeoff)
+    strong, weak = (router.models_.index(m) for m in point.pair)
+    lead = scores[:, strong] - scores[:, weak]
+    return np.where(lead > point.threshold, strong, weak)
+
+
+def calibrate(store: Store, config: RouterConfig, *, budget: float | None = None,
+              strong_share: float | None = None,
+              data: DatasetForRouting | None = None) -> OperatingPoint:
+    """The operating point for a budget (USD per 1,000 queries) or a share of strong calls,
+    chosen on the training split, with its expected test quality and cost."""
+    if (budget is None) == (strong_share is None):
+        raise RouterProblem("give either a budget (USD per 1,000 queries) or a share of "
+                            "calls to the strong model, not both or neither")
+    if config.dataset is None:
+        raise RouterProblem(f"router '{config.name}' names no dataset to calibrate on")
+    data = data or load_for_routing(store, config.dataset, config.encoder)
+    router = fit_router(store, config, data)
+    train = data.outcomes.subset(data.train)
+    if budget is not None:
+        point = _for_budget(router, train, budget)
+    else:
+        point = _for_share(router, train, strong_share)
+    return replace(point, expected=_expected(router, data, point))
+
+
+def _for_budget(router: Router, train, budget: float) -> OperatingPoint:
+    axis, priced = cost_axis(train, np.arange(len(train.queries)))
+    if axis.kind != "usd":
+        raise RouterProblem("a budget needs a dollar cost for every model; "
+                            f"{axis.notice.split(':')[0].lower()}. Use a share of strong "
+                            "calls instead (--strong-share)")
+    singles = [c.mean_cost[0] * 1000 for c in single_model_curves(priced).values()]
+    low, high = min(singles), max(singles)
+    if not low <= budget <= high:
+        raise RouterProblem(f"a budget of ${budget:g} per 1,000 queries is outside what the "
+                            f"models cost on the training split (${low:.4g} for the cheapest "
+                            f"to ${high:.4g} for the dearest); choose one in that range")
+    scores = router.score(priced.queries)
+    reward = np.nan_to_num(priced.reward, nan=0.0)
+    cost = np.nan_to_num(priced.cost, nan=0.0)
+    columns = np.array([priced.column(m) for m in router.models_])
+    rows = np.arange(len(priced.queries))
+    best = None
+    grid = tradeoff_grid(max(router.costs_.values(), default=1.0))
+    for tradeoff in grid:
+        chosen = columns[router.choose(scores, None, tradeoff)]
+        spent = cost[rows, chosen].mean() * 1000
+        quality = reward[rows, chosen].mean()
+        if spent <= budget + 1e-12 and (best is None or quality > best[0] + 1e-12):
+            best = (quality, float(tradeoff))
+    if best is None:  # rounding: the dearest λ sends (nearly) everything to the cheapest
+        best = (cheapest_model(priced)[1], float(grid[-1]))
+    return OperatingPoint(tradeoff=best[1], budget=budget)
+
+
+def _for_share(router: Router, train, share: float) -> OperatingPoint:
+    if not 0.0 <= share <= 1.0:
+        raise RouterProblem(f"a share of strong calls must be between 0 and 1, not {share:g}")
+    if len(router.models_) < 2:
+        raise RouterProblem("a share of strong calls needs at least two models")
+    quality = {m: float(np.nanmean(train.reward[:, train.column(m)])) for m in router.models_}
+    cost = router.costs_
+    strong = min(router.models_, key=lambda m: (-quality[m], cost[m], m))
+    weak = min((m for m in router.models_ if m != strong),
+               key=lambda m: (cost[m], quality[m], m))
+    scores = router.score(train.queries)
+    lead = scores[:, router.models_.index(strong)] - scores[:, router.models_.index(weak)]
+    # the threshold that sends `share` of the training queries to the strong model
+    threshold = float(np.quantile(lead, 1.0 - share)) if share < 1 else -np.inf
+    if share == 0:
+        threshold = float(np.max(lead))
+    return OperatingPoint(pair=(strong, weak), threshold=threshold, strong_share=share)
+
+
+def _expected(router: Router, data: DatasetForRouting, point: OperatingPoint,
+              n_boot: int = 1000) -> dict:
+    """Quality, cost (USD per 1,000 queries, when known) and strong share on the test
+    queries every model answered, with 95% bootstrap intervals."""
+    rows = data.test[~np.isnan(data.outcomes.reward[data.test]).any(axis=1)]
+    test = data.outcomes.subset(rows)
+    columns = np.array([test.column(m) for m in router.models_])
+    chosen = columns[decide(router, test.queries, point)]
+    index = np.arange(len(rows))
+    quality = np.nan_to_num(test.reward, nan=0.0)[index, chosen]
+    cost = test.cost[index, chosen]
+    priced = not np.isnan(cost).any()
+    curve = Curve("point", np.zeros(1), quality[None], np.nan_to_num(cost)[None] * 1000)
+    found = {"test_queries": len(rows),
+             "quality": float(quality.mean()),
+             "quality_ci": bootstrap(curve, lambda c, q: q[0], n_boot),
+             "usd_per_1k": float(cost.mean() * 1000) if priced else None,
+             "usd_per_1k_ci": bootstrap(curve, lambda c, q: c[0], n_boot) if priced else None}
+    if point.pair:
+        strong = test.column(point.pair[0])
+        share = Curve("share", np.zeros(1), (chosen == strong)[None].astype(float),
+                      np.zeros((1, len(rows))))
+        found["strong_share"] = float((chosen == strong).mean())
+        found["strong_share_ci"] = bootstrap(share, lambda c, q: q[0], n_boot)
+    return found
