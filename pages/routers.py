@@ -15,13 +15,17 @@ ctx = page_context()
 store, dataset = ctx.store, ctx.require_dataset()
 models = resources.outcome_matrix(dataset).models
 
+def _name_follows_kind() -> None:
+    """A new kind gets its default name (the box would otherwise keep the old kind's)."""
+    st.session_state["router_name"] = f"{st.session_state['router_kind']}-{dataset.name}"
+
+
 kind = st.selectbox("Router", catalog.kinds(), format_func=lambda k: catalog.kind(k).title,
-                    key="router_kind")
+                    key="router_kind", on_change=_name_follows_kind)
 st.caption(catalog.kind(kind).describe())
 params = params_form(kind, list(models), key="router_params")
 left, right = st.columns(2)
-name = left.text_input("Name", value=f"{kind}-{dataset.name}",  # one box per kind: a new
-                       key=f"router_name_{kind}").strip()  # kind gets its own default
+name = left.text_input("Name", value=f"{kind}-{dataset.name}", key="router_name").strip()
 encoder = right.selectbox("Encoder", list(ENCODERS), key="router_encoder",
                           index=list(ENCODERS).index(default_encoder()))
 config = RouterConfig(name, kind, params or {}, dataset.name, encoder)

@@ -21,7 +21,7 @@ def _save_router(page, kind_title: str, name: str) -> None:
     name_box.fill(name)
     name_box.press("Enter")
     wait_for_app(page)
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text(f"Saved router '{name}'").wait_for(timeout=60_000)
 
 

@@ -44,7 +44,7 @@ def test_build_train_and_save_a_router(app):
     app.switch_page(str(REPO / "pages" / "routers.py")).run()
     app.selectbox(key="router_kind").select("knn").run()
     app.number_input(key="router_params_knn_k").set_value(5).run()
-    app.text_input(key="router_name_knn").input("knn-5").run()
+    app.text_input(key="router_name").input("knn-5").run()
     app.button[0].click().run()   # Train and test
     assert not app.exception, app.exception
     metrics = {m.label: m.value for m in app.metric}
@@ -90,3 +90,11 @@ def test_calibrate_a_saved_router_to_a_strong_share(app):
     assert any("Expected on" in s.value and "to dear" in s.value for s in app.success)
     saved = next(c for c in saved_configs(resources.store()) if c.name == "knn-toy")
     assert saved.params["operating_point"]["strong_share"] == 0.5
+
+
+def test_the_name_follows_the_chosen_kind(app):
+    app.switch_page(str(REPO / "pages" / "routers.py")).run()
+    app.selectbox(key="router_kind").select("knn").run()
+    assert app.text_input(key="router_name").value == "knn-toy"
+    app.selectbox(key="router_kind").select("centroid").run()
+    assert not app.exception and app.text_input(key="router_name").value == "centroid-toy"
