@@ -21,6 +21,7 @@ from app.data.importers import (
     routerbench,
 )
 from app.data.importers.pricing import parse_prices
+from app.embed.embeddings import EncoderProblem
 from app.models.pool import PoolError
 from app.routing.configs import RouterProblem
 from app.store import datasets
@@ -32,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ImportProblem, DatabaseLocked, CollectProblem, PoolError, RouterProblem) as exc:
+    except (ImportProblem, DatabaseLocked, CollectProblem, PoolError, RouterProblem,
+            EncoderProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

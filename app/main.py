@@ -16,6 +16,7 @@ st.set_page_config(page_title="routelab", page_icon=":material/alt_route:", layo
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
 # after set_page_config, which must come first
+from app.embed.embeddings import EncoderProblem, default_encoder  # noqa: E402
 from app.store.db import DatabaseLocked  # noqa: E402
 from app.ui import context, resources, sidebar, state  # noqa: E402
 
@@ -23,6 +24,12 @@ try:
     store = resources.store()
 except DatabaseLocked as exc:
     st.error(f"**The database is locked.** {exc}", icon=":material/lock:")
+    st.stop()
+
+try:
+    default_encoder()
+except EncoderProblem as exc:
+    st.error(f"**Check the encoder setting.** {exc}.", icon=":material/settings:")
     st.stop()
 
 resources.ensure_demo()

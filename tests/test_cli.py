@@ -66,3 +66,27 @@ def test_routerbench_download_fails_fast_offline(tmp_path):
     assert time.monotonic() - started < 20
     assert done.returncode == 2 and "HF_HUB_OFFLINE" in done.stderr
     assert "routelab import PATH/TO/routerbench_0shot.pkl" in done.stderr
+
+
+def test_an_unknown_encoder_setting_is_a_clear_message(tmp_path):
+    db = tmp_path / "enc.duckdb"
+    log = write(tmp_path / "small.csv", "prompt,model,score\nhi,a,1\nhi,b,0\nyo,a,1\nyo,b,1\n")
+    assert routelab("import", str(log), db=db).returncode == 0
+    done = routelab("evaluate", "small", "--router", "knn", db=db,
+                    env={"ROUTELAB_ENCODER": "minilm-typo"})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "ROUTELAB_ENCODER is 'minilm-typo'" in done.stderr
+    assert "hashing-ngrams-512" in done.stderr  # it says which names work
+
+
+def test_the_app_says_so_too(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setenv("ROUTELAB_DB", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("ROUTELAB_DEMO", "0")
+    monkeypatch.setenv("ROUTELAB_ENCODER", "minilm-typo")
+    from app.ui import resources
+    resources.store.clear()
+    app = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=60).run()
+    assert not app.exception
+    assert any("Check the encoder setting" in e.value for e in app.error)
+    resources.store.clear()

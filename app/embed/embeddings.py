@@ -72,16 +72,25 @@ ENCODERS: dict[str, Callable[[], Encoder]] = {
 }
 
 
+class EncoderProblem(ValueError):
+    """An encoder name routelab does not know; the message says which ones it does."""
+
+
 def default_encoder() -> str:
     """The encoder used unless a page or command picks another: $ROUTELAB_ENCODER."""
-    return os.environ.get("ROUTELAB_ENCODER", "").strip() or DEFAULT_ENCODER
+    name = os.environ.get("ROUTELAB_ENCODER", "").strip() or DEFAULT_ENCODER
+    if name not in ENCODERS:
+        raise EncoderProblem(f"ROUTELAB_ENCODER is '{name}', which is not an encoder "
+                             f"routelab knows: set it to one of {', '.join(sorted(ENCODERS))}"
+                             " or unset it")
+    return name
 
 
 @lru_cache(maxsize=4)
 def get_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
     """The encoder by name, loaded once per process."""
     if name not in ENCODERS:
-        raise ValueError(f"unknown encoder '{name}'; choose one of {sorted(ENCODERS)}")
+        raise EncoderProblem(f"unknown encoder '{name}'; choose one of {sorted(ENCODERS)}")
     return ENCODERS[name]()
 
 
