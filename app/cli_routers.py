@@ -146,7 +146,7 @@ def _route(args, store, strict_json) -> int:
     X, _ = embed_texts(store, prompts, encoder)
     queries = Queries(tuple(prompts), X)
     scores = router.score(queries)
-    chosen = decide(router, queries, point_of(config))
+    chosen = decide(router, queries, point_of(config), scores)
     for prompt, pick, row in zip(prompts, chosen, scores, strict=True):
         model = router.models_[int(pick)]
         if args.json:

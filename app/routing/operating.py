@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from app.routing.comparison import default_pair
 from app.routing.configs import (
     OPERATING,
     DatasetForRouting,
@@ -65,9 +66,11 @@ def with_point(config: RouterConfig, point: OperatingPoint) -> RouterConfig:
     return replace(config, params={**config.params, OPERATING: point.as_params()})
 
 
-def decide(router: Router, queries: Queries, point: OperatingPoint) -> np.ndarray:
-    """Column (in router.models_) of the model the router picks for each query."""
-    scores = router.score(queries)
+def decide(router: Router, queries: Queries, point: OperatingPoint,
+           scores: np.ndarray | None = None) -> np.ndarray:
+    """Column (in router.models_) of the model the router picks for each query (`scores`:
+    the router's scores for `queries`, when the caller has them already)."""
+    scores = router.score(queries) if scores is None else scores
     if point.pair is None:
         return router.choose(scores, None, point.tradeoff)
     strong, weak = (router.models_.index(m) for m in point.pair)
@@ -130,17 +133,16 @@ def _for_share(router: Router, train, share: float) -> OperatingPoint:
         raise RouterProblem(f"a share of strong calls must be between 0 and 1, not {share:g}")
     if len(router.models_) < 2:
         raise RouterProblem("a share of strong calls needs at least two models")
-    quality = {m: float(np.nanmean(train.reward[:, train.column(m)])) for m in router.models_}
-    cost = router.costs_
-    strong = min(router.models_, key=lambda m: (-quality[m], cost[m], m))
-    weak = min((m for m in router.models_ if m != strong),
-               key=lambda m: (cost[m], quality[m], m))
+    strong, weak = default_pair(train.only(router.models_))
     scores = router.score(train.queries)
     lead = scores[:, router.models_.index(strong)] - scores[:, router.models_.index(weak)]
     # the threshold that sends `share` of the training queries to the strong model
-    threshold = float(np.quantile(lead, 1.0 - share)) if share < 1 else -np.inf
-    if share == 0:
+    if share == 1:  # finite, so the saved point stays plain JSON
+        threshold = float(np.min(lead)) - 1.0
+    elif share == 0:
         threshold = float(np.max(lead))
+    else:
+        threshold = float(np.quantile(lead, 1.0 - share))
     return OperatingPoint(pair=(strong, weak), threshold=threshold, strong_share=share)
 
 

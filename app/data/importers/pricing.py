@@ -46,11 +46,13 @@ def parse_prices(texts: list[str] | None) -> dict[str, Price]:
     return dict(parse_price(t) for t in texts or [])
 
 
-def known_price(model: str, given: dict[str, Price] | None = None) -> Price | None:
-    """The price of a model by the rule in the module docstring, or None."""
+def known_price(model: str, given: dict[str, Price] | None = None,
+                pool: dict | None = None) -> Price | None:
+    """The price of a model by the rule in the module docstring, or None (`pool`: the
+    model pool when the caller has loaded it, to read models.toml once)."""
     if given and model in given:
         return given[model]
-    return _pool_price(model) or _litellm_price(model)
+    return _pool_price(model, pool) or _litellm_price(model)
 
 
 def estimate_costs(cur, dataset_id: int, given: dict[str, Price] | None = None) -> list[str]:
@@ -62,7 +64,8 @@ def estimate_costs(cur, dataset_id: int, given: dict[str, Price] | None = None) 
         WHERE q.dataset_id = ? AND o.cost_usd IS NULL""", [dataset_id]).fetchall()
     if not rows:
         return []
-    prices = {m: known_price(m, given) for m in sorted({r[1] for r in rows})}
+    pool = _pool()
+    prices = {m: known_price(m, given, pool) for m in sorted({r[1] for r in rows})}
     estimated, sources, no_response = [], {}, 0
     for query_id, model, tokens_in, tokens_out, text, response in rows:
         price = prices[model]
@@ -107,12 +110,16 @@ def count_tokens(model: str, text: str | None) -> int:
     return llm.token_count(model, text or "")
 
 
-def _pool_price(model: str) -> Price | None:
+def _pool() -> dict:
     from app.models.pool import PoolError, load_pool
     try:
-        spec = load_pool().get(model)
+        return load_pool()
     except PoolError:  # a broken pool file is reported on the Models page, not here
-        return None
+        return {}
+
+
+def _pool_price(model: str, pool: dict | None = None) -> Price | None:
+    spec = (_pool() if pool is None else pool).get(model)
     if spec is None or (spec.usd_per_1k_in is None and spec.usd_per_1k_out is None):
         return None
     return Price((spec.usd_per_1k_in or 0.0) * 1000, (spec.usd_per_1k_out or 0.0) * 1000,
