@@ -33,7 +33,7 @@ export LLAMA_CMAKE_ARGS
 # Any other pip build of llama-cpp-python gets the same flags, never a native build.
 export CMAKE_ARGS := $(LLAMA_CMAKE_ARGS)
 
-.PHONY: setup run test bench chromium lint clean demo doctor
+.PHONY: setup gateway-setup run test bench chromium lint clean demo doctor
 
 # The llama.cpp build check runs every time: a venv whose llama-cpp-python was built with
 # other flags (e.g. for "this CPU", which crashes on others) is rebuilt even when nothing
@@ -53,6 +53,19 @@ $(STAMP): pyproject.toml scripts/install-llama-cpp.sh Makefile
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The LiteLLM proxy that `routelab gateway` runs, in its own environment (its pins clash
+# with the dashboard's; scripts/gateway-requirements.txt says which). About 4 minutes once.
+GATEWAY_VENV := .venv-gateway
+GATEWAY_STAMP := $(GATEWAY_VENV)/.installed-stamp
+gateway-setup: $(GATEWAY_STAMP)
+
+$(GATEWAY_STAMP): scripts/gateway-requirements.txt
+	@test -x $(GATEWAY_VENV)/bin/python || $(PYTHON) -m venv $(GATEWAY_VENV)
+	$(GATEWAY_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(GATEWAY_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(GATEWAY_VENV)/bin/python -m pip install --quiet -r scripts/gateway-requirements.txt
+	@touch $@
+
 # The quick health checks, then the dashboard plus the local model server (SmolLM2 +
 # Gemma 3 via llama.cpp); both stop together on Ctrl-C, SIGTERM or SIGHUP.
 run: setup
@@ -71,7 +84,7 @@ demo: setup
 	  --concurrency 2 --export data/demo/probes_log.jsonl
 
 # pytest exits 5 when it collects nothing; that must never pass for green (or red) in CI.
-test: setup chromium
+test: setup gateway-setup chromium
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$rc
 
@@ -94,4 +107,4 @@ lint: setup
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .import_linter_cache tests/artifacts
+	rm -rf $(VENV) $(GATEWAY_VENV) .pytest_cache .import_linter_cache tests/artifacts

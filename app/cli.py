@@ -22,6 +22,7 @@ from app.data.importers import (
 )
 from app.data.importers.pricing import parse_prices
 from app.embed.embeddings import EncoderProblem
+from app.models.gateway import GatewayProblem
 from app.models.pool import PoolError
 from app.routing.configs import RouterProblem
 from app.store import datasets
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (ImportProblem, DatabaseLocked, CollectProblem, PoolError, RouterProblem,
-            EncoderProblem) as exc:
+            EncoderProblem, GatewayProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

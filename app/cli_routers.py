@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from app.cli_gateway import add_parsers as add_export_parsers
+
 
 def add_parsers(verbs, store_of, strict_json) -> None:
     """Register the verbs; `store_of(args)` opens the store, `strict_json` cleans output."""
@@ -40,6 +42,8 @@ def add_parsers(verbs, store_of, strict_json) -> None:
                       help="share of queries for the strong model (0-1), RouteLLM style")
     cal.add_argument("--json", action="store_true")
     cal.set_defaults(run=lambda args: _calibrate(args, store_of(args), strict_json))
+
+    add_export_parsers(verbs, what, store_of)
 
     route = verbs.add_parser("route", help="a saved router's decision for each prompt")
     route.add_argument("name")

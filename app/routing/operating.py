@@ -95,7 +95,7 @@ def calibrate(store: Store, config: RouterConfig, *, budget: float | None = None
         point = _for_budget(router, train, budget)
     else:
         point = _for_share(router, train, strong_share)
-    return replace(point, expected=_expected(router, data, point))
+    return replace(point, expected=expected_at(router, data, point))
 
 
 def _for_budget(router: Router, train, budget: float) -> OperatingPoint:
@@ -146,7 +146,7 @@ def _for_share(router: Router, train, share: float) -> OperatingPoint:
     return OperatingPoint(pair=(strong, weak), threshold=threshold, strong_share=share)
 
 
-def _expected(router: Router, data: DatasetForRouting, point: OperatingPoint,
+def expected_at(router: Router, data: DatasetForRouting, point: OperatingPoint,
               n_boot: int = 1000) -> dict:
     """Quality, cost (USD per 1,000 queries, when known) and strong share on the test
     queries every model answered, with 95% bootstrap intervals."""

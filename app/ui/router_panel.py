@@ -17,6 +17,7 @@ from app.routing.configs import (
 )
 from app.store.datasets import Dataset
 from app.ui import resources
+from app.ui.export_view import export_section
 from app.ui.operating_view import operating_section
 from routers.compare import metrics
 from routers.evaluate import sweep
@@ -73,6 +74,7 @@ def saved_list(store) -> None:
         st.rerun()
     if not catalog.is_live(config.kind):
         operating_section(store, config)
+        export_section(store, config)
 
 
 def save(store, config: RouterConfig) -> None:
