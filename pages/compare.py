@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.data.importers import traffic
 from app.routing.configs import default_configs, saved_configs
 from app.store.datasets import id_of
 from app.ui import resources
@@ -13,6 +14,15 @@ ctx = page_context()
 store, dataset = ctx.store, ctx.require_dataset()
 if dataset.format == "pairwise":  # battles, not scores: routers are compared by win rate
     show_preferences(store, dataset)
+    st.stop()
+if dataset.format == traffic.FORMAT:  # one answer per call: nothing to compare offline
+    st.info("This is a traffic log: each call has one answer, the deployed router's, so "
+            "routers cannot be compared on it offline. Its Data page shows what the traffic "
+            "cost against the strongest model (Savings); the Learning page estimates saved "
+            "routers' value from its labelled calls.", icon=":material/info:")
+    st.page_link("../pages/data.py", label="Savings (Data page)", icon=":material/savings:")
+    st.page_link("../pages/learning.py", label="Off-policy estimates (Learning page)",
+                 icon=":material/insights:")
     st.stop()
 models = list(resources.outcome_matrix(dataset).models)
 saved = {c.name: c for c in saved_configs(store)}

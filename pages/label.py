@@ -23,6 +23,10 @@ if not todo:
     st.stop()
 query_id = todo[0]
 shown = answers(query_id, 2 if mode == PAIR else how_many, ctx.session_id)
+if mode == PAIR and len(shown) < 2:  # e.g. a traffic log: one answer per call
+    st.caption("Only one answer is logged for this query, so there is no pair to pick from: "
+               "judge it with thumbs.")
+    mode = THUMBS
 st.markdown("**Query**")
 st.code(shown[0][2], language=None, wrap_lines=True)
 judge(dataset, query_id, shown, mode, hide, ctx.session_id)

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
+from app.data.importers import traffic
 from app.routing.learning import history
 from app.ui import resources
 from app.ui.context import page_context
 from app.ui.learning_view import belief_panel, off_policy_panel, replay_panel, what_if
+from app.ui.traffic_policy_view import traffic_policy_panel
 
 ctx = page_context()
 book = resources.bandits()
@@ -21,3 +23,6 @@ with st.expander("What if: simulate learning on the sidebar dataset"):
         what_if(config, ctx.dataset, steps)
 st.subheader("Off-policy estimates on the logged feedback")
 off_policy_panel(ctx, book, config, past)
+if ctx.dataset is not None and ctx.dataset.format == traffic.FORMAT:
+    st.subheader("On the traffic log: the deployed router against saved ones")
+    traffic_policy_panel(ctx, book)

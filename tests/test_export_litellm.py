@@ -204,3 +204,25 @@ def test_the_hook_fails_open(db, capsys, tmp_path):
     record = routed["metadata"]["routelab"]
     assert record["fallback"] and "encoder gone" in record["routing_error"]
     assert record["model"] == hook.default_model
+
+
+@pytest.mark.parametrize("kind", ["knn", "linucb"])
+def test_the_hook_routes_as_routelab_does_with_minilm(tmp_path, monkeypatch, capsys, kind):
+    """The real encoder: the hook embeds each prompt alone with sentence-transformers,
+    routelab embeds them in batches; the decisions still agree."""
+    path = tmp_path / "minilm.duckdb"
+    store = open_store(path)
+    shape = Shape(n_queries=150, n_models=3, cost="all", seed=8)
+    import_path(store, write_long(shape, tmp_path / "log.jsonl"), name="log")
+    store.close()
+    monkeypatch.setenv("ROUTELAB_DB", str(path))
+    monkeypatch.delenv("ROUTELAB_ENCODER", raising=False)
+    assert run(capsys, "routers", "save", "r", "--dataset", "log", "--kind", kind)[0] == 0
+    out = tmp_path / "export"
+    assert run(capsys, "routers", "export", "r", "--to", "litellm", "--out", out)[0] == 0
+    assert json.loads((out / "router.json").read_text())["encoder"] == "all-MiniLM-L6-v2"
+    prompts = test_prompts(path, encoder="all-MiniLM-L6-v2")
+    hook = load_hook(out)
+    theirs = [hook.route(p) for p in prompts]
+    ours = routelab_decisions(capsys, tmp_path, "r", prompts)
+    assert np.mean([a == b for a, b in zip(ours, theirs, strict=True)]) >= 0.99

@@ -7,11 +7,13 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from app.data.importers import traffic
 from app.present.text import plain, svg
 from app.store import summary
 from app.store.datasets import Dataset
 from app.ui import resources
 from app.ui.battle_view import battle_view
+from app.ui.savings_view import traffic_view
 
 MODEL_COLUMNS = {
     "model": st.column_config.TextColumn("Model", width="medium"),
@@ -35,6 +37,9 @@ def dataset_view(dataset: Dataset) -> None:
     """Everything the Data page shows about a dataset."""
     if dataset.format == "pairwise":
         battle_view(dataset)
+        return
+    if dataset.format == traffic.FORMAT:  # one answer per call, scores unknown: Savings
+        traffic_view(dataset)
         return
     models = resources.model_summary(dataset)
     oracle = resources.oracle_summary(dataset)

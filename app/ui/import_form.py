@@ -26,6 +26,7 @@ FORMAT_HELP = {
     "long": "One row per (query, model) — map the columns",
     "wide": "One row per query, a score column per model — map the columns",
     "pairwise": "Preference battles: prompt, model_a, model_b, winner or verdict (A>B)",
+    "litellm-log": "Traffic a router deployed in the LiteLLM proxy logged (traffic.jsonl)",
 }
 
 
@@ -40,7 +41,7 @@ def import_form(store: Store) -> None:
                          placeholder=default_name(path) if path else "defaults to the file name")
     replace = st.checkbox("Replace a dataset with the same name", key="import_replace")
     mapping = mapping_form(store, path, fmt) if path and fmt in ("long", "wide") else None
-    scale = AUTO if fmt == "pairwise" else st.selectbox(
+    scale = AUTO if fmt in ("pairwise", "litellm-log") else st.selectbox(
         "Score scale", SUGGESTED, key="import_scale", accept_new_options=True,
         help="auto detects 0/1, 0-1 or a graded scale (1-5, 1-10, 0-100); or declare it, "
              "e.g. 1-7 (type LOW-HIGH). Scores are stored normalised to 0-1, the originals "

@@ -1,4 +1,5 @@
-"""Import query logs (RouterBench, LLMRouter, generic long / wide) into the store.
+"""Import query logs (RouterBench, LLMRouter, generic long / wide, pairwise, traffic) into
+the store.
 
 `import_path` picks the log's layout (layouts.py), then runs one transaction: the layout
 stages the files with DuckDB's readers as one row per (query, model), load.py validates
@@ -11,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from app.data.importers import pairwise
+from app.data.importers import pairwise, traffic
 from app.data.importers.layouts import numeric_columns, pick_layout
 from app.data.importers.load import delete_dataset, validate, write_dataset
 from app.data.importers.mapping import LongMapping, WideMapping
@@ -25,7 +26,7 @@ from app.store.db import Store
 __all__ = ["FORMATS", "ImportProblem", "ImportReport", "LongMapping", "WideMapping",
            "import_path", "remove_dataset", "default_name", "peek_columns"]
 
-FORMATS = ("auto", "routerbench", "llmrouter", "long", "wide", "pairwise")
+FORMATS = ("auto", "routerbench", "llmrouter", "long", "wide", "pairwise", traffic.FORMAT)
 KINDS = ("demo", "imported", "live")
 
 
@@ -39,7 +40,9 @@ def import_path(store: Store, path: str | Path, *, fmt: str = "auto", name: str 
     `score_scale` is "auto" (detect 0/1, 0-1 or a graded scale such as 1-10) or a declared
     scale ("0/1", "0-1", "1-10", "LOW-HIGH"); scores are stored normalised to [0, 1] with
     the originals kept. A pairwise log (fmt "pairwise", or detected from its model_a /
-    model_b / winner columns) is stored as battles in `preferences` instead of outcomes.
+    model_b / winner columns) is stored as battles in `preferences` instead of outcomes. A
+    traffic log (fmt "litellm-log", or detected from its schema field) becomes one query per
+    successful call with the chosen model's outcome, score unknown (traffic.py).
     Outcomes without a cost get an estimated one where a price is known (pricing.py);
     `given_prices` (per model) come first."""
     path = Path(path)
@@ -83,12 +86,23 @@ def import_path(store: Store, path: str | Path, *, fmt: str = "auto", name: str 
                 cur, name=name, kind=kind, source=source or str(path), content_hash=digest,
                 notes=report.notes)
             return
-        report.notes = validate(cur, staged.column_of, label) + staged.notes
-        scale, scale_notes = settle_scale(cur, declared, staged.column_of)
-        report.notes += scale_notes
-        report.queries, report.models, report.outcomes = write_dataset(
-            cur, name=name, kind=kind, fmt=staged.format, source=source or str(path),
-            content_hash=digest, notes=report.notes, scale=scale)
+        if staged.format == traffic.FORMAT:
+            if declared is not None:
+                raise ImportProblem(label, "is a traffic log: its answers have no scores "
+                                    "yet, so a score scale does not apply.",
+                                    "Leave the score scale on auto; label the answers on "
+                                    "the Label page.")
+            report.notes = list(staged.notes)
+            written = traffic.write(cur, name=name, kind=kind, source=source or str(path),
+                                    content_hash=digest, notes=report.notes)
+        else:
+            report.notes = validate(cur, staged.column_of, label) + staged.notes
+            scale, scale_notes = settle_scale(cur, declared, staged.column_of)
+            report.notes += scale_notes
+            written = write_dataset(
+                cur, name=name, kind=kind, fmt=staged.format, source=source or str(path),
+                content_hash=digest, notes=report.notes, scale=scale)
+        report.queries, report.models, report.outcomes = written
         dataset_id = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?",
                                  [name]).fetchall()[0][0]
         priced = estimate_costs(cur, dataset_id, given_prices)

@@ -3,6 +3,8 @@
 A layout knows which files make a log and how to stage them, inside the import's
 transaction, as one row per (query, model) (`stage`) and one per query (`stage_rows`):
 - LLMRouter: a folder (or JSON file) of scores, with query and price files beside them;
+- a traffic log (`litellm-log`): the JSON lines a router exported to LiteLLM writes
+  (traffic.py stages it as calls, not as (query, model) rows);
 - a table read by DuckDB's own CSV / Parquet / JSON readers, then recognised from its
   columns as RouterBench (wide, `<model>|total_cost`), wide (a score column per model) or
   long (one row per query and model) — or as the mapping given says.
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from app.data.importers import llmrouter, pairwise, routerbench
+from app.data.importers import llmrouter, pairwise, routerbench, traffic
 from app.data.importers.load import ColumnOf
 from app.data.importers.mapping import LongMapping, WideMapping, guess_field, guess_long, guess_wide
 from app.data.importers.problems import ImportProblem
@@ -52,6 +54,15 @@ class LLMRouterLayout:
 
 
 @dataclass
+class TrafficLayout:
+    files: list[Path]
+
+    def stage(self, cur, label: str) -> Staged:
+        notes = traffic.stage(cur, self.files[0])  # refuses a bad line by line and field
+        return Staged(traffic.FORMAT, lambda field, model: field, notes)
+
+
+@dataclass
 class TableLayout:
     files: list[Path]
     fmt: str                 # auto | routerbench | long | wide
@@ -70,6 +81,11 @@ def pick_layout(path: Path, fmt: str, mapping: LongMapping | WideMapping | None,
         raise ImportProblem(str(path), "is not LLMRouter data: expected a folder with "
                             "dcrouter_preprocessed/*.json or a JSON array of {question, scores}.",
                             "Use --format auto to detect the layout.")
+    if fmt == traffic.FORMAT or (fmt == "auto" and traffic.looks_like(path)):
+        if path.is_dir():
+            raise ImportProblem(str(path), "is a folder; a traffic log is one file.",
+                                "Point at the gateway's traffic.jsonl.")
+        return TrafficLayout(list_files(path))
     if fmt == "llmrouter" or (fmt == "auto" and llmrouter.looks_like(path)):
         found = llmrouter.find_files(path, queries, prices)
         list_files(found.scores[0])  # size and emptiness checks

@@ -172,6 +172,7 @@ def delete_dataset(cur, name: str) -> bool:
     cur.execute("DELETE FROM outcomes WHERE query_id IN "
                 "(SELECT query_id FROM queries WHERE dataset_id = ?)", [found[0][0]])
     cur.execute("DELETE FROM preferences WHERE dataset_id = ?", [found[0][0]])
+    cur.execute("DELETE FROM routed_calls WHERE dataset_id = ?", [found[0][0]])
     cur.execute("DELETE FROM queries WHERE dataset_id = ?", [found[0][0]])
     cur.execute("DELETE FROM datasets WHERE dataset_id = ?", [found[0][0]])
     return True

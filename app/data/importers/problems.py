@@ -9,13 +9,19 @@ class ImportProblem(Exception):
     """A file that cannot be imported as given; the message names where and how to fix it."""
 
     def __init__(self, file: str, what: str, fix: str, *, row: int | None = None,
-                 column: str | None = None, query: str | None = None):
+                 column: str | None = None, query: str | None = None,
+                 line: int | None = None, field: str | None = None):
         self.file, self.what, self.fix, self.row, self.column = file, what, fix, row, column
+        self.line, self.field = line, field  # JSON-lines logs: a line and a field, not cells
         where = file
         if row is not None:
             where += f", row {row}"
+        if line is not None:
+            where += f", line {line}"
         if column is not None:
             where += f", column '{column}'"
+        if field is not None:
+            where += f", field '{field}'"
         if query:
             where += f" (query '{query}')"
         super().__init__(f"{where}: {what} {fix}".strip())
