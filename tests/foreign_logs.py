@@ -9,10 +9,12 @@ model, so a router has something real to learn.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 TOPICS = {
     "algebra": ["solve for x", "quadratic equation", "factor the polynomial", "linear system"],
@@ -93,4 +95,38 @@ def write_long(shape: Shape, path: Path) -> Path:
     with path.open("w", encoding="utf-8") as out:
         for row in generate(shape):
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+@contextmanager
+def routed_log(folder: Path, seed: int, encoder: str = "hashing-ngrams-512"):
+    """(store, dataset for routing) of a generated 600-query, 4-model priced log with
+    graded scores, embedded with `encoder`, offline; the store closes on exit."""
+    from app.data.importers import import_path
+    from app.routing.configs import load_for_routing
+    from app.store.db import open_store
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROUTELAB_ENCODER", encoder)
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        store = open_store(folder / "export.duckdb")
+        shape = Shape(n_queries=600, n_models=4, cost="all", scale="0-1", seed=seed)
+        import_path(store, write_long(shape, folder / "log.jsonl"), name="log")
+        try:
+            yield store, load_for_routing(store, "log", encoder)
+        finally:
+            store.close()
+
+
+def log_database(folder: Path, shape: Shape) -> Path:
+    """A fresh database file in `folder` holding the shape's log as dataset 'log'."""
+    from app.data.importers import import_path
+    from app.store.db import open_store
+
+    path = folder / "log.duckdb"
+    store = open_store(path)
+    try:
+        import_path(store, write_long(shape, folder / "log.jsonl"), name="log")
+    finally:
+        store.close()
     return path

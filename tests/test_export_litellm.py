@@ -14,10 +14,9 @@ import pytest
 import yaml
 
 from app.cli import main
-from app.data.importers import import_path
 from app.routing.configs import load_for_routing
 from app.store.db import open_store
-from tests.foreign_logs import Shape, write_long
+from tests.foreign_logs import Shape, log_database
 
 pytestmark = pytest.mark.slow
 FAST = "hashing-ngrams-512"
@@ -30,11 +29,8 @@ KINDS = [("knn", []), ("knn", ["weighted=false", "k=7"]), ("centroid", []),
 @pytest.fixture
 def db(tmp_path, monkeypatch):
     """A 4-model priced log in a fresh database, routed with the fast encoder."""
-    path = tmp_path / "export.duckdb"
-    store = open_store(path)
-    shape = Shape(n_queries=300, n_models=4, cost="all", seed=5, missing=0.05)
-    import_path(store, write_long(shape, tmp_path / "log.jsonl"), name="log")
-    store.close()
+    path = log_database(tmp_path, Shape(n_queries=300, n_models=4, cost="all", seed=5,
+                                        missing=0.05))
     monkeypatch.setenv("ROUTELAB_DB", str(path))
     monkeypatch.setenv("ROUTELAB_ENCODER", FAST)
     return path
@@ -210,11 +206,7 @@ def test_the_hook_fails_open(db, capsys, tmp_path):
 def test_the_hook_routes_as_routelab_does_with_minilm(tmp_path, monkeypatch, capsys, kind):
     """The real encoder: the hook embeds each prompt alone with sentence-transformers,
     routelab embeds them in batches; the decisions still agree."""
-    path = tmp_path / "minilm.duckdb"
-    store = open_store(path)
-    shape = Shape(n_queries=150, n_models=3, cost="all", seed=8)
-    import_path(store, write_long(shape, tmp_path / "log.jsonl"), name="log")
-    store.close()
+    path = log_database(tmp_path, Shape(n_queries=150, n_models=3, cost="all", seed=8))
     monkeypatch.setenv("ROUTELAB_DB", str(path))
     monkeypatch.delenv("ROUTELAB_ENCODER", raising=False)
     assert run(capsys, "routers", "save", "r", "--dataset", "log", "--kind", kind)[0] == 0

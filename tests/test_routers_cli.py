@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from app.cli import main
-from app.data.importers import import_path
 from app.routing.configs import load_for_routing, saved_configs
 from app.routing.operating import decide, point_of
 from app.store.db import open_store
-from tests.foreign_logs import Shape, write_long
+from tests.foreign_logs import Shape, log_database
 
 pytestmark = pytest.mark.slow
 FAST = "hashing-ngrams-512"
@@ -21,11 +20,8 @@ FAST = "hashing-ngrams-512"
 @pytest.fixture
 def db(tmp_path, monkeypatch):
     """A 2-model priced log (strong is dearer) in a fresh database."""
-    path = tmp_path / "cli.duckdb"
-    store = open_store(path)
     shape = Shape(n_queries=400, n_models=2, cost="all", seed=3, models=["big", "small"])
-    import_path(store, write_long(shape, tmp_path / "log.jsonl"), name="log")
-    store.close()
+    path = log_database(tmp_path, shape)
     monkeypatch.setenv("ROUTELAB_DB", str(path))
     monkeypatch.setenv("ROUTELAB_ENCODER", FAST)
     return path

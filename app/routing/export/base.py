@@ -10,7 +10,10 @@ a failed export leaves nothing behind.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -18,6 +21,8 @@ from app.data.importers.pricing import Price, known_price
 from app.routing.configs import DatasetForRouting, RouterConfig, RouterProblem
 from app.routing.operating import OperatingPoint, decide
 from routers import Queries, Router
+
+STANDALONE = Path(__file__).resolve().parent / "standalone"  # files copied into exports
 
 
 class ExportProblem(RouterProblem):
@@ -61,3 +66,23 @@ def prices_of(models, pool: dict | None = None) -> dict[str, Price | None]:
     """Each model's price (USD per million tokens in and out): the pool, else LiteLLM's
     cost map, else None."""
     return {m: known_price(m, None, pool) for m in models}
+
+
+def load_shipped(path: Path, neighbours: bool = False):
+    """A file shipped in an export (or its original in STANDALONE), imported from its path
+    as the gateway would, without a module name that could clash with another export's.
+    `neighbours`: the files beside it are importable while it loads (as `routelab_router`)."""
+    spec = importlib.util.spec_from_file_location(f"_shipped_{id(path)}_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    if neighbours:
+        sys.path.insert(0, str(path.parent))
+        sys.modules.pop("routelab_router", None)  # another export's copy may be cached
+    try:
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.modules.pop(spec.name, None)
+        if neighbours:
+            sys.path.remove(str(path.parent))
+            sys.modules.pop("routelab_router", None)

@@ -9,10 +9,8 @@ request to the model the router picks, and logs every routed call.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +18,8 @@ import yaml
 
 from app.models.pool import ModelSpec, load_pool
 from app.routing.export import scorers
-from app.routing.export.base import ExportSource
+from app.routing.export.base import STANDALONE, ExportSource, load_shipped
 
-STANDALONE = Path(__file__).resolve().parent / "standalone"
 CALLBACK = "routelab_hook.proxy_handler_instance"
 
 
@@ -97,15 +94,7 @@ class _Loaded:
 
 
 def _exported(directory: Path) -> _Loaded:
-    path = directory / "routelab_router.py"
-    spec = importlib.util.spec_from_file_location(f"_routelab_export_{id(path)}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-        return _Loaded(module)
-    finally:
-        sys.modules.pop(spec.name, None)
+    return _Loaded(load_shipped(directory / "routelab_router.py"))
 
 
 def _how_to_run(meta: dict) -> str:
