@@ -64,7 +64,7 @@ def toy_store(tmp_path):
 def test_the_catalog_holds_every_shipped_kind_by_family():
     assert set(catalog.kinds(catalog.ONLINE)) == {"linucb", "thompson"}
     assert set(catalog.kinds(catalog.LIVE)) == {"live-cascade", "self-consistency",
-                                                "llm-router", "multi-refine"}
+                                                "llm-router", "multi-refine", "token-router"}
     assert {"knn", "centroid", "clusters", "irt", "cascade"} <= set(
         catalog.kinds(catalog.OFFLINE))
     assert catalog.kind("cascade").simulates and not catalog.kind("knn").simulates

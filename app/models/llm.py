@@ -84,11 +84,19 @@ def _request(spec: ModelSpec, prompt: str, examples, temperature, seed, timeout)
     seed = spec.seed if seed is None else seed
     if seed is not None:
         request["seed"] = sample_seed(prompt, seed)
-    if spec.base_url():
-        request["api_base"] = spec.base_url()
+    return {**request, **connection(spec)}
+
+
+def connection(spec: ModelSpec) -> dict:
+    """Where and how to reach a model: its api_base and key (which nothing logs)."""
+    found = {"api_base": spec.base_url()} if spec.base_url() else {}
     key = secrets.secret(spec.key_env())
-    request["api_key"] = key or ("none" if spec.is_local or spec.api_base else None)
-    return request
+    return {**found, "api_key": key or ("none" if spec.is_local or spec.api_base else None)}
+
+
+def text_completion(**request):
+    """LiteLLM's text completion, for callers that build their own request (continuation)."""
+    return _litellm().text_completion(**request)
 
 
 def sample_seed(prompt: str, sample: int) -> int:

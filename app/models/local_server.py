@@ -61,7 +61,10 @@ def write_config(port: int) -> Path:
     models = [{"model": str(path), "model_alias": alias, "n_ctx": 2048, "n_threads": 2,
                "n_batch": 256, "verbose": False}
               for alias, path in model_files().items()]
-    config = {"host": "127.0.0.1", "port": port, "models": models}
+    # Requests wait their turn: by default a new request interrupts the one generating, so
+    # two Playground columns (or a token router's calls) would cut each other's answers off.
+    config = {"host": "127.0.0.1", "port": port, "interrupt_requests": False,
+              "models": models}
     path = settings.MODELS_DIR / f"llama_server.{port}.config.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")

@@ -21,12 +21,13 @@ from app.routing.live.cascade import LiveCascade
 from app.routing.live.consistency import SelfConsistencyRouter
 from app.routing.live.llm_router import LLMAsRouter
 from app.routing.live.refine import MultiCandidateRefine
+from app.routing.live.token_router import TokenRouter
 from routers import ROUTERS, Router
 from routers.base import Param
 
 OFFLINE, ONLINE, LIVE = "offline", "online", "live"
 LIVE_KINDS: tuple[type[LiveRouter], ...] = (LiveCascade, SelfConsistencyRouter, LLMAsRouter,
-                                            MultiCandidateRefine)
+                                            MultiCandidateRefine, TokenRouter)
 
 
 @dataclass(frozen=True)

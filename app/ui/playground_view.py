@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.models import secrets
 from app.models.pool import ModelSpec
-from app.present.text import plain
+from app.present.text import SPAN_COLOURS, plain, spans_markdown
 from app.routing import catalog
 from app.routing.configs import RouterConfig
 from app.routing.feedback import Vote, record_vote
@@ -133,6 +133,8 @@ def live_column(round_: Round, index: int, blind: bool, session_id: str) -> None
         st.error(plain(result.error), icon=":material/error:")
         return
     st.code(result.answer or "(empty answer)", language=None, wrap_lines=True)
+    if result.spans and reveal:
+        _spans(result.spans)
     st.caption(f"{result.calls} calls · ${result.cost_usd:.6f} in all · "
                f"{result.latency_ms:,.0f} ms of model time"
                + (f" · answer from {plain(result.model)}" if reveal else ""))
@@ -151,6 +153,17 @@ def live_column(round_: Round, index: int, blind: bool, session_id: str) -> None
     st.session_state[key] = record_vote(resources.store(), resources.bandits(), vote)
     st.toast("Vote saved; the bandit has learned from it.", icon=":material/thumb_up:")
     st.rerun(scope="fragment")
+
+
+def _spans(spans) -> None:
+    """Who wrote which part of the answer (token-level routers), coloured by model."""
+    order = sorted({s.model for s in spans})  # the same colour for a model in every answer
+    st.markdown(spans_markdown(spans, order))
+    tokens = {m: sum(s.tokens for s in spans if s.model == m) for m in order}
+    total = sum(tokens.values()) or 1
+    st.caption(" · ".join(f"{SPAN_COLOURS[i % len(SPAN_COLOURS)]}: {plain(m)}, "
+                          f"{n} tokens ({n / total:.0%})" for i, (m, n) in
+                          enumerate(tokens.items())))
 
 
 def _steps(steps, reveal: bool) -> None:

@@ -37,6 +37,9 @@ class LiveResult:
     wall_ms: float = 0.0
     # why no deployment could do this (it read the prompt's reference answer), or None
     not_deployable: str | None = None
+    # token-level routers: the answer as consecutive pieces, each with the model that
+    # wrote it (objects with .model, .text and .tokens)
+    spans: list = field(default_factory=list)
 
     @property
     def cost_usd(self) -> float:
