@@ -166,3 +166,31 @@ def test_a_server_that_vanished_unrecorded_is_named_once_then_at_once(tmp_path):
     started = time.monotonic()
     assert "is no longer running" in local_server.why_down(port, settle_s=5.0)
     assert time.monotonic() - started < 1.0
+
+
+def test_the_server_keeps_every_model_loaded(monkeypatch):
+    """Switching models no longer reloads them (llama_serve.KeepLoaded); the real server
+    runs through it in every test that uses the local models."""
+    from llama_cpp.server.settings import ModelSettings
+
+    from app.models.llama_serve import KeepLoaded
+
+    loads = []
+
+    class Loaded:
+        def __init__(self, alias):
+            self.alias, self.closed = alias, False
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(KeepLoaded, "load_llama_from_model_settings",
+                        staticmethod(lambda s: loads.append(s.model_alias) or Loaded(
+                            s.model_alias)))
+    proxy = KeepLoaded([ModelSettings(model="a.gguf", model_alias="a"),
+                        ModelSettings(model="b.gguf", model_alias="b")])
+    served = [proxy(alias).alias for alias in ("a", "b", "a", "b", None, "unknown")]
+    assert served == ["a", "b", "a", "b", "a", "a"] and loads == ["a", "b"]
+    assert not any(m.closed for m in proxy._loaded.values())
+    proxy.free()
+    assert proxy._loaded == {}

@@ -50,7 +50,7 @@ class Scripted:
         self.script = {m: list(turns) for m, turns in script.items()}
         self.fail, self.seen = fail, []
 
-    def __call__(self, spec, prompt, answer, *, max_tokens):
+    def __call__(self, spec, prompt, answer, *, max_tokens, top):
         self.seen.append((spec.name, answer, max_tokens))
         if spec.name in self.fail:
             return Continuation(Call(spec.name, error=CallError("unreachable", "down")))
@@ -58,6 +58,8 @@ class Scripted:
         tokens, probs = tokens[:max_tokens], probs[:max_tokens]
         call = Call(spec.name, text="".join(tokens), tokens_in=10, tokens_out=len(tokens),
                     cost_usd=0.001 * len(tokens) + 0.0001 * 10)
+        if not top:  # as the real call: text and counts, no tokens or probabilities
+            return Continuation(call, finished=finished)
         return Continuation(call, tokens, [{t: math.log(p)} for t, p in zip(tokens, probs,
                                                                              strict=True)],
                             finished)
@@ -138,6 +140,8 @@ def test_continuations_carry_real_log_probabilities(local_models, pool):
     assert "".join(step.tokens).startswith(step.call.text)
     assert all(p <= 0 for candidates in step.top_logprobs for p in candidates.values())
     assert step.call.cost_usd > 0
+    plain = continue_text(pool["gemma3"], "What is 7 times 8?", "", max_tokens=4, top=0)
+    assert plain.call.ok and plain.call.text and plain.tokens == [] and plain.call.tokens_out
 
 
 @pytest.mark.slow

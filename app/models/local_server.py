@@ -57,7 +57,7 @@ def model_files() -> dict[str, Path]:
 
 
 def write_config(port: int) -> Path:
-    """The llama_cpp.server config: one server, both models, loaded on demand."""
+    """The llama_cpp.server config: one server, both models (kept loaded: llama_serve)."""
     models = [{"model": str(path), "model_alias": alias, "n_ctx": 2048, "n_threads": 2,
                "n_batch": 256, "verbose": False}
               for alias, path in model_files().items()]
@@ -86,7 +86,7 @@ def is_up(port: int | None = None, timeout: float = 2.0) -> bool:
 
 
 def server_command(config: Path) -> list[str]:
-    return [sys.executable, "-m", "llama_cpp.server", "--config_file", str(config)]
+    return [sys.executable, "-m", "app.models.llama_serve", "--config_file", str(config)]
 
 
 def start(port: int | None = None, timeout: float = 120.0, log: Path | None = None,

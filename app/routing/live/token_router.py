@@ -52,7 +52,8 @@ class TokenRouter(LiveRouter):
         while not done and written < self.max_tokens:
             left = self.max_tokens - written
             if writer == self.small:
-                step = self._continue(result, self.small, prompt, min(self.chunk, left))
+                step = self._continue(result, self.small, prompt, min(self.chunk, left),
+                                      top=3)
                 if step is None:
                     if not large_up or result.answer:  # nothing else can write: stop here
                         break
@@ -75,15 +76,16 @@ class TokenRouter(LiveRouter):
                                          self.small))
                 writer = self.large
             else:
-                step = self._continue(result, self.large, prompt, min(self.span, left))
+                # the policy reads only the small model's probabilities: none asked here
+                step = self._continue(result, self.large, prompt, min(self.span, left), top=0)
                 writer = self.small
                 if step is None:
                     large_up = False
                     self.record(result, Step("fallback", f"{self.large} failed: "
                                              f"{self.small} finishes the answer", self.small))
                     continue
-                written += self._accept(result, self.large, step, len(step.tokens))
-                done = step.finished or not step.tokens or _ended(result, stops)
+                written += self._accept(result, self.large, step, step.call.tokens_out or 0)
+                done = step.finished or not step.call.text or _ended(result, stops)
         result.answer = result.answer.strip()
         written_by = {m: sum(s.tokens for s in result.spans if s.model == m)
                       for m in (self.small, self.large)}
@@ -92,11 +94,12 @@ class TokenRouter(LiveRouter):
             result.error = "no model wrote an answer"
         return result.finish()
 
-    def _continue(self, result: LiveResult, model: str, prompt: str, max_tokens: int
-                  ) -> Continuation | None:
+    def _continue(self, result: LiveResult, model: str, prompt: str, max_tokens: int,
+                  top: int) -> Continuation | None:
         """One continuation call, recorded as a step; None (after an error step) if it
         failed."""
-        step = continue_text(self.pool[model], prompt, result.answer, max_tokens=max_tokens)
+        step = continue_text(self.pool[model], prompt, result.answer, max_tokens=max_tokens,
+                             top=top)
         call = step.call
         if not call.ok:
             self.record(result, Step("error", call.error.message, model, 0.0,
@@ -108,9 +111,11 @@ class TokenRouter(LiveRouter):
         return step
 
     def _accept(self, result: LiveResult, model: str, step: Continuation, count: int) -> int:
-        """Append the first `count` proposed tokens to the answer as one span by `model`."""
+        """Append the first `count` proposed tokens (all of the text when the call carried
+        no tokens) to the answer as one span by `model`."""
         # the tokens, up to what the call returned (its stop sequence is not part of it)
-        text = "".join(step.tokens[:count])[:len(step.call.text)]
+        text = ("".join(step.tokens[:count])[:len(step.call.text)] if step.tokens
+                else step.call.text)
         if count and text:
             result.answer += text
             if result.spans and result.spans[-1].model == model:
