@@ -40,6 +40,7 @@ def run() -> list[Figure]:
     server = local_server.start()
     prompts = sample()
     results: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    large_share: dict[str, list[float]] = defaultdict(list)
     try:
         for model in SINGLES:
             for row in prompts:
@@ -51,7 +52,9 @@ def run() -> list[Figure]:
                     "live-cascade (self-check judge)": ("live-cascade", {}, False),
                     "self-consistency": ("self-consistency", {}, False),
                     "llm-router": ("llm-router", {}, False),
-                    "multi-refine": ("multi-refine", {}, False)}
+                    "multi-refine": ("multi-refine", {}, False),
+                    "token-router (threshold 0.3)": ("token-router", {"threshold": 0.3}, False),
+                    "token-router (threshold 0.5)": ("token-router", {"threshold": 0.5}, False)}
         for label, (kind, params, with_verifier) in variants.items():
             started = time.perf_counter()
             for row in prompts:
@@ -59,6 +62,8 @@ def run() -> list[Figure]:
                     row["prompt"], row["verifier"] if with_verifier else None)
                 score = verify(result.answer, row["verifier"]).score if result.answer else 0.0
                 results[label].append((score, result.cost_usd, result.latency_ms))
+                if result.spans:  # token routers: who wrote how much
+                    large_share[label].append(large_tokens(result.spans, params))
             print(f"{label}: {time.perf_counter() - started:.0f} s")
     finally:
         local_server.stop(server)
@@ -69,11 +74,20 @@ def run() -> list[Figure]:
         values = np.array(values)
         accuracy, cost, latency = values.mean(axis=0)
         print(f"{name:<34} accuracy {accuracy:.3f}  ${cost:.6f}/query  {latency:,.0f} ms")
+        share = (f"; {np.mean(large_share[name]):.0%} of tokens by the large model"
+                 if large_share.get(name) else "")
         figures.append(Figure(f"{name}: accuracy on {len(prompts)} demo prompts (mean "
-                              f"${cost:.6f} and {latency:,.0f} ms per query)", accuracy,
+                              f"${cost:.6f} and {latency:,.0f} ms per query{share})", accuracy,
                               "accuracy", float(base[:, 0].mean()),
                               f"best single local model, {best}"))
     return figures
+
+
+def large_tokens(spans, params: dict) -> float:
+    """Share of an answer's tokens written by the token router's large model."""
+    large = params.get("large", "gemma3")
+    total = sum(s.tokens for s in spans) or 1
+    return sum(s.tokens for s in spans if s.model == large) / total
 
 
 if __name__ == "__main__":
