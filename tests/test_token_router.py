@@ -55,6 +55,7 @@ class Scripted:
         if spec.name in self.fail:
             return Continuation(Call(spec.name, error=CallError("unreachable", "down")))
         tokens, probs, finished = self.script[spec.name].pop(0)
+        finished = finished and len(tokens) <= max_tokens  # cut short: not the end
         tokens, probs = tokens[:max_tokens], probs[:max_tokens]
         call = Call(spec.name, text="".join(tokens), tokens_in=10, tokens_out=len(tokens),
                     cost_usd=0.001 * len(tokens) + 0.0001 * 10)
@@ -109,6 +110,20 @@ def test_the_large_model_down_mid_answer_lets_the_small_one_finish(two_models, p
     assert "error" in kinds and "fallback" in kinds and not result.error
     fallback = next(s for s in result.steps if s.kind == "fallback")
     assert "gemma3 failed" in fallback.text and "smollm2 finishes" in fallback.text
+
+
+def test_the_small_model_down_lets_the_large_one_write_it_all(two_models, pool):
+    two_models({"gemma3": [([" The", " sea"], [0.9, 0.9], False),
+                           ([" is", " blue", "."], [0.9, 0.9, 0.9], True)]}, fail={"smollm2"})
+    result = TokenRouter(pool, span=3).run("Describe the sea.")
+    assert result.answer == "The sea is blue." and result.model == "gemma3"
+    assert [s.kind for s in result.steps].count("fallback") == 1 and not result.error
+
+
+def test_both_models_down_is_an_error_not_a_loop(two_models, pool):
+    two_models({}, fail={"smollm2", "gemma3"})
+    result = TokenRouter(pool).run("Describe the sea.")
+    assert result.error == "no model wrote an answer" and result.calls == 0
 
 
 def test_an_answer_ends_at_a_stop_sequence_met_across_a_hand_off(two_models, pool):

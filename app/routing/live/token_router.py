@@ -24,7 +24,7 @@ class TokenRouter(LiveRouter):
     large model, which writes up to `span` tokens from the text so far; then the small
     model resumes. Hand-offs are text: each model continues the answer in its own prompt
     template. Every call's real tokens are paid for, including proposals the policy cut
-    off. If the large model fails, the small model finishes the answer and a step says so."""
+    off. If one model fails, the other finishes the answer and a step says so."""
 
     name = "token-router"
     title = "Token-level router (CITER: small writes, large takes the unsure spans)"
@@ -48,16 +48,18 @@ class TokenRouter(LiveRouter):
         # met across a hand-off is in neither model's own output
         stops = {s for m in (self.small, self.large)
                  for s in completion_prompt(self.pool[m], prompt)[1]}
-        written, large_up, writer, done = 0, True, self.small, False
+        written, large_up, small_up, writer, done = 0, True, True, self.small, False
         while not done and written < self.max_tokens:
             left = self.max_tokens - written
             if writer == self.small:
                 step = self._continue(result, self.small, prompt, min(self.chunk, left),
                                       top=3)
                 if step is None:
-                    if not large_up or result.answer:  # nothing else can write: stop here
+                    if not large_up:  # nothing else can write: stop here
                         break
-                    writer = self.large
+                    small_up, writer = False, self.large
+                    self.record(result, Step("fallback", f"{self.small} failed: "
+                                             f"{self.large} finishes the answer", self.large))
                     continue
                 if not step.tokens:  # nothing more to say
                     break
@@ -78,8 +80,10 @@ class TokenRouter(LiveRouter):
             else:
                 # the policy reads only the small model's probabilities: none asked here
                 step = self._continue(result, self.large, prompt, min(self.span, left), top=0)
-                writer = self.small
+                writer = self.small if small_up else self.large
                 if step is None:
+                    if not small_up:
+                        break
                     large_up = False
                     self.record(result, Step("fallback", f"{self.large} failed: "
                                              f"{self.small} finishes the answer", self.small))
