@@ -57,25 +57,33 @@ def _gateway(args, store) -> int:
 
     from app.models import gateway, local_server
     from app.models.pool import load_pool
+    from app.models.process_guard import die_with_parent
     from app.routing.export import export_router
 
     gateway.litellm_command()  # refuse before any work when the proxy is not installed
     directory = gateway.GATEWAY_DIR / args.name
-    if (directory / "routelab-export.json").exists():
-        shutil.rmtree(directory)  # a previous gateway export of this router: rebuilt
-    export_router(store, args.name, "litellm", directory, budget=args.budget,
+    fresh = directory.with_name(f"{args.name}.new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    export_router(store, args.name, "litellm", fresh, budget=args.budget,
                   strong_share=args.strong_share)
+    if (directory / "routelab-export.json").exists():
+        shutil.rmtree(directory)  # the previous gateway export, replaced once the new one exists
+    fresh.rename(directory)
     store.close()  # the proxy runs for hours; the database stays free for the dashboard
     traffic = args.traffic or gateway.GATEWAY_DIR / f"{args.name}.traffic.jsonl"
     pool = load_pool()
     models = [e["model_name"] for e in _model_list(directory)]
     server = proxy = None
+    die_with_parent()  # killed outright: the kernel stops the proxy and the server too
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _stop_on_signal)
     try:
         if any(m in pool and pool[m].is_local for m in models) and not local_server.is_up():
             print("Starting the local model server ...", file=sys.stderr)
-            server = local_server.start()
+            try:
+                server = local_server.start()
+            except local_server.ServerFailed as exc:
+                raise gateway.GatewayProblem(str(exc)) from None
         proxy = gateway.start(directory / "config.yaml", port=args.port, traffic_log=traffic)
         print(f"LiteLLM proxy on http://127.0.0.1:{args.port}/v1 serving 'router-{args.name}' "
               f"over {', '.join(m for m in models if m != f'router-{args.name}')}.\n"

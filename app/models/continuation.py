@@ -76,7 +76,7 @@ def continue_text(spec: ModelSpec, prompt: str, answer: str, *, max_tokens: int,
     tops = getattr(logprobs, "top_logprobs", None) if logprobs is not None else None
     if not top:
         return Continuation(call, finished=choice.finish_reason == "stop")
-    if not tops and call.text:
+    if not tops and (call.text or choice.finish_reason != "stop"):
         call.error = CallError("bad_request", f"{spec.name} returned no log-probabilities: "
                                "the token router needs a completion endpoint that returns "
                                "them (llama.cpp's or vLLM's server; most cloud chat APIs "

@@ -59,6 +59,9 @@ def start(config: Path, *, port: int = DEFAULT_PORT, traffic_log: Path,
           timeout: float = 240.0) -> subprocess.Popen:
     """Start the proxy on 127.0.0.1:`port` with `config` (absolute: the hook lies beside
     it) and return once it answers its liveness probe; raise with its log if it does not."""
+    if is_up(port):  # else the old server's answer would pass for the new one's
+        raise GatewayProblem(f"something already answers on port {port}: stop it or "
+                             "choose another --port")
     command = [str(litellm_command()), "--config", str(Path(config).resolve()),
                "--port", str(port), "--host", "127.0.0.1"]
     env = {**os.environ, "LITELLM_MASTER_KEY": master_key(),

@@ -79,17 +79,18 @@ def decide(router: Router, queries: Queries, point: OperatingPoint,
 
 
 def calibrate(store: Store, config: RouterConfig, *, budget: float | None = None,
-              strong_share: float | None = None,
-              data: DatasetForRouting | None = None) -> OperatingPoint:
+              strong_share: float | None = None, data: DatasetForRouting | None = None,
+              router: Router | None = None) -> OperatingPoint:
     """The operating point for a budget (USD per 1,000 queries) or a share of strong calls,
-    chosen on the training split, with its expected test quality and cost."""
+    chosen on the training split, with its expected test quality and cost (`router`: the
+    config already fitted on `data`'s training split, when the caller has it)."""
     if (budget is None) == (strong_share is None):
         raise RouterProblem("give either a budget (USD per 1,000 queries) or a share of "
                             "calls to the strong model, not both or neither")
     if config.dataset is None:
         raise RouterProblem(f"router '{config.name}' names no dataset to calibrate on")
     data = data or load_for_routing(store, config.dataset, config.encoder)
-    router = fit_router(store, config, data)
+    router = router or fit_router(store, config, data)
     train = data.outcomes.subset(data.train)
     if budget is not None:
         point = _for_budget(router, train, budget)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.embed.embeddings import EncoderProblem
+from app.models.pool import PoolError
 from app.present.text import plain
 from app.routing.configs import RouterConfig, RouterProblem
 from app.routing.export import export_archive
@@ -26,7 +28,7 @@ def export_section(store, config: RouterConfig) -> None:
         with st.spinner(f"Training '{config.name}' and writing the {title} files ..."):
             try:
                 archive, readme = export_archive(store, config.name, target)
-            except RouterProblem as exc:
+            except (RouterProblem, PoolError, EncoderProblem) as exc:
                 st.session_state.pop(BUILT, None)
                 st.error(plain(exc), icon=":material/error:")
                 return

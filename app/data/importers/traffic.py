@@ -101,11 +101,11 @@ def write(cur, *, name: str, kind: str, source: str, content_hash: str,
         FROM traffic_stage s LEFT JOIN traffic_queries q USING (call_id)""", [dataset_id])
     cur.execute("INSERT INTO models (model) SELECT DISTINCT model FROM traffic_queries "
                 "ON CONFLICT DO NOTHING")
-    written = cur.execute("SELECT count(*), count(DISTINCT model), count(*) "
-                          "FROM traffic_queries").fetchall()[0]
+    queries, models = cur.execute("SELECT count(*), count(DISTINCT model) "
+                                  "FROM traffic_queries").fetchall()[0]
     for table in ("traffic_queries", "traffic_stage"):
         cur.execute(f"DROP TABLE IF EXISTS {table}")
-    return tuple(int(n) for n in written)
+    return int(queries), int(models), int(queries)  # one outcome per query
 
 
 def _as_table(calls: list[Call]) -> pa.Table:

@@ -21,6 +21,7 @@ from app.routing import catalog
 from app.routing.configs import (
     DatasetForRouting,
     RouterConfig,
+    build_router,
     fit_router,
     load_for_routing,
     saved_configs,
@@ -60,13 +61,17 @@ def export_router(store: Store, name: str, target: str, out: Path, *,
                             "a new --out (nothing was written)")
     if config.dataset is None:
         raise ExportProblem(f"router '{name}' names no dataset to train on")
+    module = importlib.import_module(f"app.routing.export.{TARGETS[target]}")
     data = data or load_for_routing(store, config.dataset, config.encoder)
     point = point_of(config)
-    if budget is not None or strong_share is not None:
-        point = calibrate(store, config, budget=budget, strong_share=strong_share, data=data)
+    recalibrate = budget is not None or strong_share is not None
+    if not recalibrate:  # a kind or point the target refuses is refused before training
+        module.check(ExportSource(config, build_router(config), data, point))
     router = fit_router(store, config, data)
+    if recalibrate:
+        point = calibrate(store, config, budget=budget, strong_share=strong_share, data=data,
+                          router=router)
     source = ExportSource(config, router, data, point, prices_of(router.models_, load_pool()))
-    module = importlib.import_module(f"app.routing.export.{TARGETS[target]}")
     module.check(source)
     expected = point.expected or expected_at(router, data, point)
     out.parent.mkdir(parents=True, exist_ok=True)

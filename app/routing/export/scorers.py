@@ -13,14 +13,14 @@ import numpy as np
 
 from app.routing.export.base import ExportProblem, ExportSource
 from routers import Router
-from routers.bandits import LinearThompson, features
+from routers.bandits import features
 
 EXACT_KINDS = ("knn", "centroid", "clusters", "predictive", "mf", "irt", "linucb")
 
 
 def check(source: ExportSource) -> None:
     kind = source.config.kind
-    if kind not in EXACT_KINDS or isinstance(source.router, LinearThompson):
+    if kind not in EXACT_KINDS:  # thompson's scores are random draws: not exported
         raise ExportProblem(
             f"router '{source.config.name}' is a {kind} router, which cannot be exported "
             f"to run outside routelab: only {', '.join(EXACT_KINDS)} routers decide from "

@@ -38,7 +38,9 @@ def load_selector(directory: Path):
     return load_shipped(directory / "vllm_sr_select.py")
 
 
-features = load_selector(STANDALONE).features  # the one definition: the shipped one
+def features(embeddings, category: str = "other"):
+    """The shipped vllm_sr_select.features (the one definition), loaded when used."""
+    return load_selector(STANDALONE).features(embeddings, category)
 
 
 def check(source: ExportSource) -> None:

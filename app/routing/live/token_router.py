@@ -88,7 +88,9 @@ class TokenRouter(LiveRouter):
                     self.record(result, Step("fallback", f"{self.large} failed: "
                                              f"{self.small} finishes the answer", self.small))
                     continue
-                written += self._accept(result, self.large, step, step.call.tokens_out or 0)
+                # a server that reports no usage still moves the answer on (never a loop)
+                counted = step.call.tokens_out or (1 if step.call.text else 0)
+                written += self._accept(result, self.large, step, counted)
                 done = step.finished or not step.call.text or _ended(result, stops)
         result.answer = result.answer.strip()
         written_by = {m: sum(s.tokens for s in result.spans if s.model == m)
