@@ -43,6 +43,9 @@ class Outcomes:
     models: tuple[str, ...]
     reward: np.ndarray                     # (n, m); NaN where a model did not answer
     cost: np.ndarray                       # (n, m) USD; NaN where unknown
+    # (n, m) each model's answer text (None where it gave none); loaded only for routers
+    # that read answers (`needs_responses`), None otherwise
+    responses: np.ndarray | None = None
 
     def column(self, model: str) -> int:
         return self.models.index(model)
@@ -50,13 +53,18 @@ class Outcomes:
     def subset(self, rows) -> Outcomes:
         rows = np.asarray(rows)
         return Outcomes(self.queries.subset(rows), self.models, self.reward[rows],
-                        self.cost[rows])
+                        self.cost[rows], None if self.responses is None else
+                        self.responses[rows])
 
     def only(self, models) -> Outcomes:
         """The same queries with only these models' columns, in the given order."""
         columns = [self.column(m) for m in models]
         return Outcomes(self.queries, tuple(models), self.reward[:, columns],
-                        self.cost[:, columns])
+                        self.cost[:, columns], None if self.responses is None else
+                        self.responses[:, columns])
+
+    def with_queries(self, queries: Queries) -> Outcomes:
+        return Outcomes(queries, self.models, self.reward, self.cost, self.responses)
 
     def mean_costs(self) -> np.ndarray:
         """Mean cost per model (0 where no cost is known)."""
@@ -104,6 +112,7 @@ class Router:
     cold_start: ClassVar[bool] = False       # add_model works without outcomes
     independent_models: ClassVar[bool] = False  # adding/removing a model leaves others' scores
     needs_embeddings: ClassVar[bool] = True
+    needs_responses: ClassVar[bool] = False  # reads each model's logged answer text to learn
     simulates: ClassVar[bool] = False        # evaluated by `simulate` per chain length (cascades)
     model_params: ClassVar[tuple[str, ...]] = ()  # parameters that name a model of the pool
     in_defaults: ClassVar[bool] = True       # run by `routelab evaluate` and offered by default
@@ -148,16 +157,33 @@ class Router:
 
     def fit(self, outcomes: Outcomes) -> Self:
         """Forget everything, then learn every model of `outcomes`."""
+        from routers.features import QueryView
+
+        self.view_ = QueryView.of(getattr(self, "features", "embedding")).fit(outcomes.queries)
+        outcomes = self.viewed(outcomes)
         self._reset(outcomes)
         self.models_: list[str] = []
         self.costs_: dict[str, float] = {}
         self.quality_: dict[str, float] = {}  # mean training reward: the second tie-break
         for model in outcomes.models:
-            self.add_model(model, outcomes)
+            self._learn(model, outcomes)
         return self
+
+    def viewed(self, data):
+        """Queries (or Outcomes) as this router sees them: through its fitted feature view
+        (`features`), or untouched when it has none."""
+        view = getattr(self, "view_", None)
+        if view is None or view.plain:
+            return data
+        if isinstance(data, Outcomes):
+            return data.with_queries(view.transform(data.queries))
+        return view.transform(data)
 
     def add_model(self, model: str, outcomes: Outcomes | None = None) -> Self:
         """Learn one more model without retraining the others where the method allows."""
+        return self._learn(model, None if outcomes is None else self.viewed(outcomes))
+
+    def _learn(self, model: str, outcomes: Outcomes | None) -> Self:
         if not hasattr(self, "models_"):
             self.models_, self.costs_ = [], {}
         if not hasattr(self, "quality_"):
@@ -192,7 +218,7 @@ class Router:
         """(n, n_models) predicted utility of each model for each query."""
         if not getattr(self, "models_", None):
             raise RuntimeError(f"{self.name} is not fitted")
-        return np.asarray(self._score(queries), dtype=float)
+        return np.asarray(self._score(self.viewed(queries)), dtype=float)
 
     def route(self, queries: Queries, *, costs=None, tradeoff: float = 0.0) -> list[Decision]:
         """Argmax of score - tradeoff * cost; costs default to each model's mean cost."""

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from routers.base import Outcomes, Queries, Router, rewards_of
+from routers.features import PRESETS
 
 
 class CentroidRouter(Router):
@@ -18,10 +19,14 @@ class CentroidRouter(Router):
     name = "centroid"
     title = "Centroid (RouterRetriever)"
     independent_models = True
-    space = {"good_at": {"low": 0.0, "high": 1.0, "help": "Score that counts as answered well"}}
+    space = {"good_at": {"low": 0.0, "high": 1.0, "help": "Score that counts as answered well"},
+             "features": {"kind": "choice", "choices": PRESETS,
+                          "help": "Query features: the embedding, plus the task, the prompt's "
+                                  "length, hashed n-grams (routers/features.py)"}}
 
-    def __init__(self, *, good_at: float = 0.5):
+    def __init__(self, *, good_at: float = 0.5, features: str = "embedding"):
         self.good_at = good_at
+        self.features = features
 
     def _reset(self, outcomes: Outcomes) -> None:
         self.good_, self.bad_, self.calibration_ = {}, {}, {}

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 
 from routers.base import Learned, Outcomes, Queries, Router, rewards_of
+from routers.features import PRESETS
 
 
 class ClusterErrorRouter(Router):
@@ -23,13 +24,17 @@ class ClusterErrorRouter(Router):
     independent_models = True
     onboards = True  # a new model joins from a few representative prompts (`onboard`)
     space = {"n_clusters": {"low": 2, "high": 200}, "temperature": {"low": 0.005, "high": 1.0},
-             "shrinkage": {"low": 0.0, "high": 50.0, "help": "Pseudo-counts towards the mean"}}
+             "shrinkage": {"low": 0.0, "high": 50.0, "help": "Pseudo-counts towards the mean"},
+             "features": {"kind": "choice", "choices": PRESETS,
+                          "help": "Query features: the embedding, plus the task, the prompt's "
+                                  "length, hashed n-grams (routers/features.py)"}}
 
     def __init__(self, *, n_clusters: int = 20, temperature: float = 0.05,
-                 shrinkage: float = 2.0, seed: int = 0):
+                 shrinkage: float = 2.0, features: str = "embedding", seed: int = 0):
         self.n_clusters = n_clusters
         self.temperature = temperature
         self.shrinkage = shrinkage
+        self.features = features
         self.seed = seed
 
     def _reset(self, outcomes: Outcomes) -> None:
@@ -47,9 +52,12 @@ class ClusterErrorRouter(Router):
         return [Learned("Clusters", note=f"{len(sizes)} clusters, {sizes.min()}-{sizes.max()} "
                         "training queries each.")]
 
-    def representative_prompts(self, X: np.ndarray, per_cluster: int = 3) -> np.ndarray:
-        """Rows of X (the training queries) nearest each cluster centre: the few prompts
-        a new model must answer to be onboarded."""
+    def representative_prompts(self, X: np.ndarray, per_cluster: int = 3, text=None,
+                               task=None) -> np.ndarray:
+        """Rows of X (the training queries' embeddings; their texts and tasks when the
+        router uses more features than the embedding) nearest each cluster centre: the few
+        prompts a new model must answer to be onboarded."""
+        X = self._seen(X, text, task)
         labels = self._assign(X)
         similarity = np.einsum("ij,ij->i", X, self.centres_[labels])
         picks = []
@@ -58,7 +66,8 @@ class ClusterErrorRouter(Router):
             picks.extend(members[np.argsort(-similarity[members])[:per_cluster]])
         return np.array(sorted(picks), dtype=np.int64)
 
-    def onboard(self, model: str, X: np.ndarray, rewards, cost=0.0) -> Self:
+    def onboard(self, model: str, X: np.ndarray, rewards, cost=0.0, text=None,
+                task=None) -> Self:
         """Add `model` from its answers on a few prompts only (embeddings X, rewards, cost
         per prompt or one for all), typically the `representative_prompts`: its error
         vector comes from those answers, shrunk towards its mean on them as in training.
@@ -70,8 +79,9 @@ class ClusterErrorRouter(Router):
             raise ValueError(f"'{model}' has no answers to onboard from")
         X = np.asarray(X, dtype=float).reshape(len(rewards), -1)
         costs = np.broadcast_to(np.asarray(cost, dtype=float), rewards.shape).reshape(-1, 1)
-        answers = Outcomes(Queries(("",) * len(rewards), X), (model,), rewards[:, None], costs)
-        return self.add_model(model, answers)
+        queries = Queries(tuple(text) if text is not None else ("",) * len(rewards), X,
+                          None if task is None else tuple(task))
+        return self.add_model(model, Outcomes(queries, (model,), rewards[:, None], costs))
 
     def fit_onboarded(self, outcomes: Outcomes, onboarded: dict[str, int]) -> Self:
         """Learn every model of `outcomes` from its whole log except those in `onboarded`
@@ -86,15 +96,18 @@ class ClusterErrorRouter(Router):
         for model, per_cluster in onboarded.items():
             rows = self.onboarding_rows(outcomes, model, per_cluster)
             column = outcomes.column(model)
-            self.onboard(model, outcomes.queries.X[rows], outcomes.reward[rows, column],
-                         outcomes.cost[rows, column])
+            chosen = outcomes.queries.subset(rows)
+            self.onboard(model, chosen.X, outcomes.reward[rows, column],
+                         outcomes.cost[rows, column], chosen.text, chosen.task)
         return self
 
     def onboarding_rows(self, outcomes: Outcomes, model: str, per_cluster: int
                         ) -> np.ndarray:
         """Rows of `outcomes` among its representative prompts that `model` answered: the
         prompts a user would run a new model on, here read off its log."""
-        rows = self.representative_prompts(outcomes.queries.X, int(per_cluster))
+        queries = outcomes.queries
+        rows = self.representative_prompts(queries.X, int(per_cluster), queries.text,
+                                           queries.task)
         answered = rows[~np.isnan(outcomes.reward[rows, outcomes.column(model)])]
         if not len(answered):
             raise ValueError(f"'{model}' answered none of the {len(rows)} representative "
@@ -116,6 +129,11 @@ class ClusterErrorRouter(Router):
 
     def _remove(self, model: str, index: int) -> None:
         self.vectors_.pop(model, None)
+
+    def _seen(self, X: np.ndarray, text=None, task=None) -> np.ndarray:
+        """Embeddings as the clusters see them (through the feature view, if any)."""
+        view = getattr(self, "view_", None)
+        return X if view is None or view.plain else view.vectors(X, text, task)
 
     def _assign(self, X: np.ndarray) -> np.ndarray:
         return np.argmax(X @ self.centres_.T, axis=1)

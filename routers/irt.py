@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from routers.base import Learned, Outcomes, Queries, Router, rewards_of
+from routers.features import PRESETS
 from routers.optim import adam, bce, known_pairs, sigmoid
 
 
@@ -21,17 +22,23 @@ class IRTRouter(Router):
     title = "IRT (ability / difficulty)"
     independent_models = True
     space = {"l2": {"low": 0.0, "high": 1.0}, "steps": {"low": 10, "high": 5000},
-             "lr": {"low": 0.0001, "high": 1.0}}
+             "lr": {"low": 0.0001, "high": 1.0},
+             "features": {"kind": "choice", "choices": PRESETS,
+                          "help": "Query features: the embedding, plus the task, the prompt's "
+                                  "length, hashed n-grams (routers/features.py)"}}
 
-    def __init__(self, *, l2: float = 1e-3, steps: int = 400, lr: float = 0.05, seed: int = 0):
+    def __init__(self, *, l2: float = 1e-3, steps: int = 400, lr: float = 0.05,
+                 features: str = "embedding", seed: int = 0):
         self.l2 = l2
         self.steps = steps
         self.lr = lr
+        self.features = features
         self.seed = seed
 
     def fit(self, outcomes: Outcomes):
         self.__dict__.pop("w_d_", None)
         super().fit(outcomes)  # registers models and costs; abilities are learned below
+        outcomes = self.viewed(outcomes)
         rng = np.random.default_rng(self.seed)
         X, m = outcomes.queries.X, len(outcomes.models)
         d = X.shape[1]

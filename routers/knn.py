@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from routers.base import Outcomes, Queries, Router
+from routers.features import PRESETS
 from routers.neighbours import NeighbourIndex, weighted_nanmean
 
 
@@ -19,11 +20,15 @@ class KNNRouter(Router):
     title = "kNN (nearest logged queries)"
     independent_models = True
     space = {"k": {"low": 1, "high": 200, "help": "Neighbours per query"},
-             "weighted": {"help": "Weight neighbours by cosine similarity"}}
+             "weighted": {"help": "Weight neighbours by cosine similarity"},
+             "features": {"kind": "choice", "choices": PRESETS,
+                          "help": "Query features: the embedding, plus the task, the prompt's "
+                                  "length, hashed n-grams (routers/features.py)"}}
 
-    def __init__(self, *, k: int = 50, weighted: bool = True):
+    def __init__(self, *, k: int = 50, weighted: bool = True, features: str = "embedding"):
         self.k = k
         self.weighted = weighted
+        self.features = features
 
     def _reset(self, outcomes: Outcomes) -> None:
         self.index_ = NeighbourIndex(outcomes.queries.X)

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from routers.base import Outcomes, Queries, Router, rewards_of
+from routers.features import PRESETS
 from routers.optim import adam, bce, known_pairs, sigmoid
 
 L2_GRID = (1e-3, 1e-2, 1e-1)
@@ -26,20 +27,25 @@ class MatrixFactorisationRouter(Router):
     independent_models = True
     space = {"dim": {"low": 2, "high": 256}, "l2": {"low": 0.0, "high": 1.0},
              "steps": {"low": 10, "high": 5000}, "lr": {"low": 0.0001, "high": 1.0},
-             "tune": {"help": "Choose l2 on a held-out part of the training split"}}
+             "tune": {"help": "Choose l2 on a held-out part of the training split"},
+             "features": {"kind": "choice", "choices": PRESETS,
+                          "help": "Query features: the embedding, plus the task, the prompt's "
+                                  "length, hashed n-grams (routers/features.py)"}}
 
     def __init__(self, *, dim: int = 16, l2: float = 1e-3, steps: int = 400, lr: float = 0.02,
-                 tune: bool = True, seed: int = 0):
+                 tune: bool = True, features: str = "embedding", seed: int = 0):
         self.dim = dim
         self.l2 = l2
         self.steps = steps
         self.lr = lr
         self.tune = tune
+        self.features = features
         self.seed = seed
 
     def fit(self, outcomes: Outcomes):
         self.__dict__.pop("W_", None)
         super().fit(outcomes)  # registers models, costs; _add below is a no-op while fitting
+        outcomes = self.viewed(outcomes)
         self.l2_ = self._chosen_l2(outcomes) if self.tune else self.l2
         params = self._train(outcomes, self.l2_)
         self.W_ = params["W"]

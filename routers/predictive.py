@@ -7,6 +7,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 from routers.base import Outcomes, Queries, Router, rewards_of
+from routers.features import PRESETS
 
 
 class PredictiveRouter(Router):
@@ -21,14 +22,18 @@ class PredictiveRouter(Router):
     space = {"head": {"kind": "choice", "choices": ("logistic", "mlp")},
              "C": {"low": 0.001, "high": 100.0, "help": "Inverse regularisation (logistic)"},
              "hidden": {"low": 4, "high": 512, "help": "Hidden units (MLP)"},
-             "good_at": {"low": 0.0, "high": 1.0}}
+             "good_at": {"low": 0.0, "high": 1.0},
+             "features": {"kind": "choice", "choices": PRESETS,
+                          "help": "Query features: the embedding, plus the task, the prompt's "
+                                  "length, hashed n-grams (routers/features.py)"}}
 
     def __init__(self, *, head: str = "logistic", C: float = 1.0, hidden: int = 64,
-                 good_at: float = 0.5, seed: int = 0):
+                 good_at: float = 0.5, features: str = "embedding", seed: int = 0):
         self.head = head
         self.C = C
         self.hidden = hidden
         self.good_at = good_at
+        self.features = features
         self.seed = seed
 
     def _reset(self, outcomes: Outcomes) -> None:

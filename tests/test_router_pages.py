@@ -54,7 +54,7 @@ def test_build_train_and_save_a_router(app):
     from app.ui import resources
     [saved] = saved_configs(resources.store())
     assert (saved.name, saved.kind, saved.params, saved.dataset) == ("knn-5", "knn", {
-        "k": 5, "weighted": True}, "toy")
+        "k": 5, "weighted": True, "features": "embedding"}, "toy")
 
 
 def test_irt_parameters_are_inspectable(app):

@@ -26,6 +26,13 @@ def check(source: ExportSource) -> None:
             f"to run outside routelab: only {', '.join(EXACT_KINDS)} routers decide from "
             "an embedding and learned arrays alone. Save one of those kinds (routelab "
             "routers save NAME --dataset D --kind knn) and export it")
+    features = source.config.params.get("features", "embedding")
+    if features not in ("", "embedding"):
+        raise ExportProblem(
+            f"router '{source.config.name}' routes on the features '{features}', and an "
+            "exported router decides from the query embedding alone. Save a copy with "
+            "features=embedding (routelab routers save NAME --dataset D --kind "
+            f"{kind} --param features=embedding) and export that")
 
 
 def artifact(source: ExportSource) -> tuple[dict, dict[str, np.ndarray]]:
