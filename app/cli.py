@@ -117,6 +117,10 @@ def _parser() -> argparse.ArgumentParser:
                     "when few queries were answered by every model")
     ev.add_argument("--reference", help="pairwise logs: the model win rates are measured "
                     "against (default: the one with most training battles)")
+    ev.add_argument("--budget", type=_positive, action="append", default=[],
+                    metavar="USD_PER_1K", help="also report each router's quality at this "
+                    "budget, in USD per 1,000 queries (repeatable; its operating point is "
+                    "chosen by 5-fold cross-validation on the training split)")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(run=_evaluate)
 
@@ -147,6 +151,16 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("streamlit_args", nargs=argparse.REMAINDER)
     srv.set_defaults(run=_serve)
     return parser
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number")
+    return value
 
 
 def _store(args):
@@ -315,6 +329,7 @@ def _evaluate(args) -> int:
         result = compare(store, args.name, configs, n_boot=args.boot,
                          models=[m.strip() for m in args.models.split(",") if m.strip()]
                          if args.models else None,
+                         budgets=tuple(b / 1000 for b in args.budget),
                          progress=lambda stage, f: print(stage, file=sys.stderr))
     except RouterProblem as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -11,15 +11,17 @@ from routers.cascade import CascadeRouter
 from routers.centroid import CentroidRouter
 from routers.clusters import ClusterErrorRouter
 from routers.irt import IRTRouter
+from routers.judged import JudgedCascade
 from routers.knn import KNNRouter
 from routers.mf import MatrixFactorisationRouter
 from routers.predictive import PredictiveRouter
 from routers.rules import RuleRouter
 from routers.semantic import SemanticRoutes
+from routers.stacking import StackedRouter
 
 ROUTERS: dict[str, type[Router]] = {cls.name: cls for cls in (
     SingleModel, RandomRouter, RuleRouter, SemanticRoutes, KNNRouter, CentroidRouter,
     ClusterErrorRouter, PredictiveRouter, MatrixFactorisationRouter, IRTRouter,
-    CascadeRouter, LinUCB, LinearThompson)}
+    StackedRouter, CascadeRouter, JudgedCascade, LinUCB, LinearThompson)}
 
 __all__ = ["ROUTERS", "Decision", "Outcomes", "Param", "Queries", "Router"]

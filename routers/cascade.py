@@ -66,6 +66,14 @@ class CascadeRouter(Router):
         return [Decision(chain[0], scores, tuple(chain[1:]), self.threshold)
                 for _ in range(len(queries))]
 
+    def points(self) -> np.ndarray:
+        """The curve's points: the chain cut after 1, 2, ... models (headline: all)."""
+        return np.arange(1, len(self.models_) + 1)
+
+    @property
+    def headline(self) -> int:
+        return len(self.models_) - 1
+
     def simulate(self, outcomes: Outcomes, max_steps: int | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(quality, cost, calls) per query when the chain is cut after `max_steps` models."""
@@ -85,6 +93,18 @@ class CascadeRouter(Router):
             last = step == len(chain) - 1
             done |= active & (accepted | last)
         return quality, cost, calls
+
+    def train_figures(self, train: Outcomes) -> list[tuple[float, float, float]]:
+        """(point, mean quality, mean cost) of each chain length on the training queries
+        (nothing is learned from them but the priors, so in-sample is honest here)."""
+        return [(float(p), *(float(x.mean()) for x in self.simulate(train, int(p))[:2]))
+                for p in self.points()]
+
+    def answers(self, outcomes: Outcomes) -> np.ndarray:
+        """Column (in models_) of the model whose answer the full chain keeps, per query."""
+        _, _, calls = self.simulate(outcomes)
+        chain = self.order()
+        return np.array([self.models_.index(chain[c - 1]) for c in calls], dtype=np.int64)
 
     def _judge(self, texts, model: str, truly_good: np.ndarray) -> np.ndarray:
         """The simulated judge: right except with probability judge_error (per query, fixed)."""

@@ -74,12 +74,12 @@ def sweep(router: Router, queries: Queries, outcomes: Outcomes,
     reward = np.nan_to_num(outcomes.reward, nan=0.0)
     cost = np.nan_to_num(outcomes.cost, nan=0.0)
     why_not = getattr(router, "why_not_deployable", "")
-    if router.simulates:  # cascades: one point per chain length; the headline is the full chain
-        steps = range(1, len(router.models_) + 1)
-        runs = [router.simulate(outcomes, s) for s in steps]
-        return Curve(name or router.name, np.array(list(steps), float),
+    if router.simulates:  # cascades: one point per operating point they define
+        points = router.points()
+        runs = [router.simulate(outcomes, p) for p in points]
+        return Curve(name or router.name, np.asarray(points, float),
                      np.array([q for q, _, _ in runs]), np.array([c for _, c, _ in runs]),
-                     headline=len(runs) - 1, deployable=not why_not,
+                     headline=router.headline, deployable=not why_not,
                      why_not_deployable=why_not)
     if tradeoffs is None:
         tradeoffs = tradeoff_grid(max(router.costs_.values(), default=1.0))

@@ -32,7 +32,7 @@ FAST = "hashing-ngrams-512"
 # deterministic routers that learn per-query quality: with one model best everywhere they
 # must find it (cascades, sampling bandits and hand-written routes are other mechanisms)
 LEARNED = ("knn", "centroid", "clusters", "predictive", "mf", "irt", "linucb")
-OTHERS = ("cascade", "thompson", "semantic")
+OTHERS = ("cascade", "thompson", "semantic", "stacked", "judged-cascade")
 
 
 def evaluate(tmp_path, shape: Shape, routers=LEARNED + OTHERS):

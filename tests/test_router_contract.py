@@ -27,7 +27,9 @@ def _data(n: int = 120, seed: int = 0) -> Outcomes:
     cost = np.tile([0.01, 0.03, 0.10], (n, 1))
     queries = Queries(tuple(f"query {i} about topic {t}" for i, t in enumerate(topic)), X,
                       tuple(f"t{t}" for t in topic))
-    return Outcomes(queries, MODELS, reward, cost)
+    # answers for routers that read them: a right answer commits to the letter A
+    responses = np.array([[f"{'A' if r else 'B'}" for r in row] for row in reward], dtype=object)
+    return Outcomes(queries, MODELS, reward, cost, responses)
 
 
 def _router(name):

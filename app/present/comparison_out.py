@@ -31,6 +31,8 @@ def as_json(result: Comparison) -> dict:
             "cost_axis": {"kind": axis.kind, "label": axis.label, "strong": axis.strong,
                           "unpriced": list(axis.unpriced), "notice": axis.notice or None},
             "notes": list(result.notes), "curves": curves, "metrics": result.rows,
+            "budgets": [{**row, "budget_per_1k": row["budget"] * 1000}
+                        for row in result.budgets],
             "zero_router": {"points": [[float(c) if axis.has_cost else None, float(q)]
                                        for c, q in zip(*result.zero, strict=True)],
                             "aiq": zero_aiq}}
@@ -59,9 +61,35 @@ def as_table(result: Comparison) -> list[str]:
             points = " ".join(f"({_cost(c, axis.kind)}, {q:.3f})" for c, q in zip(
                 curve.mean_cost, curve.mean_quality, strict=True))
             lines.append(f"\n{name} sweep ({unit}, mean quality): {points}")
+    lines += budget_lines(result)
     lines.append("")
     lines += summary(result)
     return lines
+
+
+def budget_lines(result: Comparison) -> list[str]:
+    """Each budget's block: every curve on its hull and at its cross-validated point."""
+    if not result.budgets:
+        return []
+    lines = ["", "Quality at a budget (USD per 1,000 queries). hull: the curve's NDCH at "
+             "that cost (RouterBench); point: the operating point chosen for the budget by "
+             "5-fold cross-validation on the training split, read once on the test split."]
+    for budget in dict.fromkeys(r["budget"] for r in result.budgets):
+        lines.append(f"at ${budget * 1000:g} per 1k:")
+        for row in (r for r in result.budgets if r["budget"] == budget):
+            badge = "" if row["deployable"] else " [not deployable]"
+            hull = f"hull {_ci(row.get('hull_quality'), row.get('hull_ci'))}" \
+                if "hull_quality" in row else ""
+            point = f"point {_ci(row['quality'], row.get('quality_ci'))} at " \
+                    f"${row['cost'] * 1000:.3f}" if "quality" in row else ""
+            lines.append(f"  {(row['name'] + badge)[:60]:<60} {hull:<26} {point}")
+    return lines
+
+
+def _ci(value, interval) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "")
 
 
 def _cost(value: float | None, kind: str) -> str:

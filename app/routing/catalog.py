@@ -70,6 +70,12 @@ class Kind:
         return getattr(self.cls, "simulates", False)
 
     @property
+    def needs_responses(self) -> bool:
+        """Learns from each model's logged answer text (a learned judge): logs without
+        answers cannot train it."""
+        return self.trainable and getattr(self.cls, "needs_responses", False)
+
+    @property
     def onboards(self) -> bool:
         """A new model can join a trained router from a few representative prompts
         (UniRoute's cluster error vectors): `fit_onboarded`, `onboard`."""

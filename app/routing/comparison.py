@@ -7,12 +7,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from app.routing import budgets as budget_view
+from app.routing import catalog
 from app.routing.configs import (
     DatasetForRouting,
     RouterConfig,
     RouterProblem,
     fit_router,
     load_for_routing,
+    with_responses,
 )
 from app.store.db import Store
 from routers.axis import CostAxis, cost_axis
@@ -52,15 +55,17 @@ class Comparison:
     test_query_ids: np.ndarray
     axis: CostAxis                     # what the cost numbers mean (dollars, share, none)
     notes: tuple[str, ...] = ()
+    budgets: tuple[dict, ...] = ()     # quality at each asked budget (app/routing/budgets.py)
 
 
 def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
             pair: tuple[str, str] | None = None, n_boot: int = 1000,
             data: DatasetForRouting | None = None, probes: str | None = None,
-            models: list[str] | None = None,
+            models: list[str] | None = None, budgets: tuple[float, ...] = (),
             progress: Callable[[str, float], None] | None = None) -> Comparison:
     """Train each router on the training split and evaluate everything on the test split
-    (the test queries every model answered); `models` keeps only those models."""
+    (the test queries every model answered); `models` keeps only those models; `budgets`
+    (USD per query) adds each router's quality at those budgets (dollar logs only)."""
     say = progress or (lambda stage, fraction: None)
     say("Embedding and splitting the dataset", 0.0)
     data = data or load_for_routing(store, dataset)
@@ -68,6 +73,7 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         data = _only(data, models)
     axis, priced = cost_axis(data.outcomes, data.train)
     data = replace(data, outcomes=priced)  # routers train and are judged on the same axis
+    data, configs, left_out = _answers_if_needed(store, data, configs)
     by_encoder = {_encoder(data): data}
     test_rows = data.test[~np.isnan(data.outcomes.reward[data.test]).any(axis=1)]
     if len(test_rows) < MIN_TEST_QUERIES:
@@ -84,6 +90,11 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
                   "random": random_curve(test)}
     grid = tradeoff_grid(float(column_means(test.cost, fill=0.0).max(initial=0.0)) or 1.0)
     curves, scores, notes = {}, {}, [axis.notice] if axis.notice else []
+    notes += left_out
+    if budgets and axis.kind != "usd":
+        notes.append("Quality at a budget needs a dollar cost for every model; left out.")
+        budgets = ()
+    at_budget = []
     if axis.filled:
         notes.append(f"{axis.filled:,} outcomes without a logged cost were given their "
                      "model's mean cost on the training split.")
@@ -96,11 +107,19 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
             by_encoder[encoder] = replace(other, outcomes=replace(
                 other.outcomes, cost=priced.cost))
         mine = by_encoder[encoder]
+        if mine.outcomes.responses is None and data.outcomes.responses is not None:
+            mine = replace(mine, outcomes=replace(mine.outcomes,
+                                                  responses=data.outcomes.responses))
         router = fit_router(store, config, mine)
         own_test = mine.outcomes.subset(test_rows)
         curves[config.name] = sweep(router, own_test.queries, own_test, grid, config.name)
         if not router.simulates:
             scores[config.name] = (router.score(own_test.queries), list(router.models_))
+        if budgets:
+            say(f"Choosing {config.name}'s budget points by cross-validation",
+                (i + 0.8) / max(len(configs), 1))
+            at_budget += budget_view.router_rows(store, config, router, mine.outcomes.subset(
+                data.train), own_test, curves[config.name], budgets, n_boot)
     if probes and axis.kind != "usd":
         notes.append("Self-consistency from the probe log is left out: it needs dollar "
                      "costs for every model.")
@@ -122,10 +141,25 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
                                               np.array(test.queries.task, dtype=object)),
         pair, cost_range(test),
         {n: oracle_quality - c.quality[c.headline] for n, c in curves.items()},
-        test_ids, axis, tuple(notes))
+        test_ids, axis, tuple(notes), tuple(at_budget + (budget_view.reference_rows(
+            train, test, references, budgets, n_boot) if budgets else [])))
 
 
 MIN_TEST_QUERIES = 10  # fewer and every interval spans most of [0, 1]
+
+
+def _answers_if_needed(store: Store, data: DatasetForRouting, configs: list[RouterConfig]):
+    """(data with answer texts when a router reads them, the routers that can run, notes
+    on those left out because the log has no answers)."""
+    reading = [c for c in configs if c.kind in catalog.CATALOG
+               and catalog.kind(c.kind).needs_responses]
+    if not reading:
+        return data, configs, []
+    try:
+        return with_responses(store, data), configs, []
+    except RouterProblem as exc:
+        names = ", ".join(c.name for c in reading)
+        return data, [c for c in configs if c not in reading], [f"Left out {names}: {exc}."]
 
 
 def _only(data: DatasetForRouting, models: list[str]) -> DatasetForRouting:

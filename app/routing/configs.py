@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from app.routing import catalog
 from app.store import datasets
 from app.store.db import Store
 from routers import Outcomes, Queries, Router
+from routers.judged import NEEDS_ANSWERS
 
 
 class RouterProblem(ValueError):
@@ -65,6 +66,18 @@ def load_for_routing(store: Store, dataset: str, encoder: str | None = None, *,
     train, test, note = split_rows(matrix.splits, matrix.tasks, test_fraction, seed, texts)
     return DatasetForRouting(dataset, outcomes, matrix.query_ids, matrix.splits, train, test,
                              note, encoder or default_encoder())
+
+
+def with_responses(store: Store, data: DatasetForRouting) -> DatasetForRouting:
+    """The same dataset with each model's answer text, for routers that read answers (a
+    learned judge); loaded on demand because most routers never need it."""
+    if data.outcomes.responses is not None:
+        return data
+    dataset_id = datasets.id_of(store, data.name)
+    found = datasets.responses(store, dataset_id, data.query_ids, data.outcomes.models)
+    if not any(r is not None for r in found.ravel()):
+        raise RouterProblem(NEEDS_ANSWERS)
+    return replace(data, outcomes=replace(data.outcomes, responses=found))
 
 
 def split_rows(splits: np.ndarray, tasks: np.ndarray, test_fraction: float = 0.3,
@@ -150,15 +163,27 @@ def onboarded_models(config: RouterConfig) -> dict[str, int]:
     return {str(m): int(n) for m, n in record.items()}
 
 
+def router_maker(store: Store, config: RouterConfig) -> Callable[[], Router]:
+    """A function giving a fresh untrained router of the config, ready to fit (its
+    utterances embedded once): what cross-validation refits on each fold."""
+    texts = build_router(config).utterance_texts()
+    vectors = {m: embed_texts(store, utterances, config.encoder or default_encoder())[0]
+               for m, utterances in texts.items()}
+
+    def make() -> Router:
+        router = build_router(config)
+        if vectors:
+            router.set_utterance_vectors(vectors)
+        return router
+    return make
+
+
 def fit_router(store: Store, config: RouterConfig, data: DatasetForRouting) -> Router:
     """Build the router and train it on the dataset's training split."""
-    router = build_router(config)
-    texts = router.utterance_texts()
-    if texts:
-        vectors = {m: embed_texts(store, utterances, config.encoder or default_encoder())[0]
-                   for m, utterances in texts.items()}
-        router.set_utterance_vectors(vectors)
+    router = router_maker(store, config)()
     onboarded = onboarded_models(config)
+    if router.needs_responses:
+        data = with_responses(store, data)
     train = data.outcomes.subset(data.train)
     try:
         return router.fit_onboarded(train, onboarded) if onboarded else router.fit(train)

@@ -137,6 +137,24 @@ def outcome_matrix(store: Store, dataset_id: int) -> OutcomeMatrix:
                          np.array(queries.column("split").to_pylist(), dtype=object))
 
 
+def responses(store: Store, dataset_id: int, query_ids: np.ndarray, models) -> np.ndarray:
+    """(queries x models) each logged answer's text in the outcome matrix's order; None
+    where a model gave none."""
+    with store.cursor() as cur:
+        long = cur.sql("""SELECT o.query_id, o.model, o.response FROM outcomes o
+                          JOIN queries q USING (query_id) WHERE q.dataset_id = ?
+                          AND o.response IS NOT NULL""",
+                       params=[dataset_id]).to_arrow_table()
+    row = {int(q): i for i, q in enumerate(query_ids)}
+    col = {m: j for j, m in enumerate(models)}
+    found = np.full((len(query_ids), len(col)), None, dtype=object)
+    for q, m, text in zip(long.column("query_id").to_pylist(), long.column("model").to_pylist(),
+                          long.column("response").to_pylist(), strict=True):
+        if int(q) in row and m in col:
+            found[row[int(q)], col[m]] = text
+    return found
+
+
 def query_details(store: Store, query_ids: list[int], limit: int = 500) -> pd.DataFrame:
     """Every model's score, cost and response for the given queries (for drill-down)."""
     if not query_ids:

@@ -90,13 +90,15 @@ def router_choices(dataset: Dataset, config_json: str):
     config = json.loads(config_json)
     data = routing_data(dataset, config.get("encoder") or default_encoder())
     reward = np.nan_to_num(matrix.scores, nan=0.0)
-    if router.simulates:
-        quality, _, calls = router.simulate(data.outcomes)
-        chain = router.order()
-        choice = np.array([matrix.models.index(chain[c - 1]) for c in calls])
-        return choice, reward.max(axis=1) - quality
     columns = np.array([matrix.models.index(m) for m in router.models_])
-    choice = columns[router.choose(router.score(data.outcomes.queries))]
+    if router.simulates:  # the model whose answer the cascade keeps
+        if router.needs_responses:
+            from app.routing.configs import with_responses
+
+            data = with_responses(store(), data)
+        choice = columns[router.answers(data.outcomes)]
+    else:
+        choice = columns[router.choose(router.score(data.outcomes.queries))]
     regret = reward.max(axis=1) - reward[np.arange(len(choice)), choice]
     return choice, regret
 
