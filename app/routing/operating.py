@@ -4,7 +4,7 @@ A router picks argmax(score − λ·cost); λ = 0 is quality first. Calibration 
 on the training split, as RouteLLM calibrates its threshold, in one of two ways:
 
 - a budget (USD per 1,000 queries): the λ whose training cost fits the budget with the
-  highest training quality;
+  highest training quality, both read off out-of-fold scores (5-fold cross-validation);
 - a share of strong calls (RouteLLM's framing): restricted to the strong/weak pair chosen on
   the training split, a query goes to the strong model when its score lead over the weak
   one exceeds the threshold that sends that share of training queries there.
@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from app.routing import catalog
 from app.routing.comparison import default_pair
 from app.routing.configs import (
     OPERATING,
@@ -28,11 +29,13 @@ from app.routing.configs import (
     RouterProblem,
     fit_router,
     load_for_routing,
+    router_maker,
 )
 from app.store.db import Store
 from routers import Queries, Router
 from routers.axis import cost_axis
-from routers.compare import cheapest_model
+from routers.budget import tradeoff_for_budget
+from routers.crossfit import cross_fit, text_folds
 from routers.evaluate import Curve, bootstrap, single_model_curves, tradeoff_grid
 
 
@@ -89,17 +92,24 @@ def calibrate(store: Store, config: RouterConfig, *, budget: float | None = None
                             "calls to the strong model, not both or neither")
     if config.dataset is None:
         raise RouterProblem(f"router '{config.name}' names no dataset to calibrate on")
+    if catalog.kind(config.kind).simulates:
+        raise RouterProblem(f"'{config.name}' is a cascade: its operating points are chains "
+                            "and thresholds, compared per budget on the Compare page "
+                            "(routelab evaluate --budget), not a λ or a threshold to save")
     data = data or load_for_routing(store, config.dataset, config.encoder)
     router = router or fit_router(store, config, data)
     train = data.outcomes.subset(data.train)
     if budget is not None:
-        point = _for_budget(router, train, budget)
+        point = _for_budget(router, train, budget, router_maker(store, config))
     else:
         point = _for_share(router, train, strong_share)
     return replace(point, expected=expected_at(router, data, point))
 
 
-def _for_budget(router: Router, train, budget: float) -> OperatingPoint:
+def _for_budget(router: Router, train, budget: float, make) -> OperatingPoint:
+    """The λ of best training quality within the budget, judged on out-of-fold scores
+    (5-fold cross-validation on the training split: in-sample scores flatter a router
+    and its λ would overspend on new queries)."""
     axis, priced = cost_axis(train, np.arange(len(train.queries)))
     if axis.kind != "usd":
         raise RouterProblem("a budget needs a dollar cost for every model; "
@@ -111,22 +121,10 @@ def _for_budget(router: Router, train, budget: float) -> OperatingPoint:
         raise RouterProblem(f"a budget of ${budget:g} per 1,000 queries is outside what the "
                             f"models cost on the training split (${low:.4g} for the cheapest "
                             f"to ${high:.4g} for the dearest); choose one in that range")
-    scores = router.score(priced.queries)
-    reward = np.nan_to_num(priced.reward, nan=0.0)
-    cost = np.nan_to_num(priced.cost, nan=0.0)
-    columns = np.array([priced.column(m) for m in router.models_])
-    rows = np.arange(len(priced.queries))
-    best = None
+    oof = cross_fit(make, priced, text_folds(priced.queries.text, 5))
     grid = tradeoff_grid(max(router.costs_.values(), default=1.0))
-    for tradeoff in grid:
-        chosen = columns[router.choose(scores, None, tradeoff)]
-        spent = cost[rows, chosen].mean() * 1000
-        quality = reward[rows, chosen].mean()
-        if spent <= budget + 1e-12 and (best is None or quality > best[0] + 1e-12):
-            best = (quality, float(tradeoff))
-    if best is None:  # rounding: the dearest λ sends (nearly) everything to the cheapest
-        best = (cheapest_model(priced)[1], float(grid[-1]))
-    return OperatingPoint(tradeoff=best[1], budget=budget)
+    chosen = tradeoff_for_budget(router, oof, priced, budget / 1000, grid)
+    return OperatingPoint(tradeoff=chosen.tradeoff, budget=budget)
 
 
 def _for_share(router: Router, train, share: float) -> OperatingPoint:
