@@ -77,6 +77,21 @@ def test_compare_page_draws_and_offers_the_report(app):
     assert deployable["knn"] and not deployable["oracle [not deployable]"]
 
 
+def test_compare_page_shows_quality_at_budgets(app):
+    app.switch_page(str(REPO / "pages" / "compare.py")).run()
+    app.toggle(key="compare_budgets_on").set_value(True).run()
+    # suggested: 10%, 25% and 50% of the best model's training cost ('dear': $10 per 1k)
+    assert app.text_input(key="compare_budgets").value == "1, 2.5, 5"
+    app.text_input(key="compare_budgets").input("2, 6").run()
+    assert not app.exception, app.exception
+    table = next(d.value for d in app.dataframe if "budget ($/1k)" in d.value.columns)
+    assert set(table["budget ($/1k)"]) == {2.0, 6.0}
+    knn = table[table["name"] == "knn"]
+    assert len(knn) == 2 and (knn["point cost ($/1k)"] <= knn["budget ($/1k)"] * 1.5).all()
+    app.text_input(key="compare_budgets").input("two dollars").run()
+    assert not app.exception and any("must be numbers" in e.value for e in app.error)
+
+
 def test_calibrate_a_saved_router_to_a_strong_share(app):
     from app.routing.configs import RouterConfig, save_config
     from app.ui import resources

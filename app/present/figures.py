@@ -124,6 +124,23 @@ def metrics_frame(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def budget_frame(comparison: Comparison) -> pd.DataFrame:
+    """Quality at each budget (USD per 1,000 queries): on the curve's hull and at the
+    operating point cross-validated for it, with 95% intervals (app/routing/budgets.py)."""
+    rows = []
+    for row in comparison.budgets:
+        rows.append({
+            "budget ($/1k)": row["budget"] * 1000, "name": row["name"] + badge(
+                row["deployable"]), "deployable": row["deployable"],
+            "on its hull": _num(row.get("hull_quality")), "hull 95% CI": _ci(row.get(
+                "hull_ci")), "at its point": _num(row.get("quality")),
+            "point 95% CI": _ci(row.get("quality_ci")),
+            "point cost ($/1k)": _num(row["cost"] * 1000 if "cost" in row else None),
+            "training cost ($/1k)": _num(row["train_cost"] * 1000 if "train_cost" in row
+                                         else None)})
+    return pd.DataFrame(rows)
+
+
 def cost_column(comparison: Comparison) -> str:
     return "share of strong calls" if comparison.axis.kind == "share" else "cost ($/query)"
 

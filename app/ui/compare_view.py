@@ -2,22 +2,58 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from app.present.figures import cost_column, cost_quality, metrics_frame, slices_heatmap
+from app.present.figures import (
+    budget_frame,
+    cost_column,
+    cost_quality,
+    metrics_frame,
+    slices_heatmap,
+)
 from app.present.report import render
 from app.present.text import plain
 from app.routing.comparison import Comparison, compare, summary
 from app.routing.configs import RouterConfig, RouterProblem
 from app.store.datasets import Dataset
 from app.ui import resources, state
+from routers.base import column_means
+
+
+def budgets_input(matrix) -> tuple[float, ...]:
+    """Budgets (USD per query) typed by the user in USD per 1,000 queries; suggested: 10%,
+    25% and 50% of the training split's best single model's cost ($0.5, $1.25 and $2.5
+    on RouterBench, where GPT-4 costs $5)."""
+    train = np.array([str(s).lower() == "train" for s in matrix.splits])
+    rows = train if train.any() else np.ones(len(train), bool)
+    quality = column_means(matrix.scores[rows], fill=0.0)
+    costs = column_means(matrix.costs[rows], fill=0.0) * 1000
+    best = costs[int(np.argmax(quality))] if len(costs) else 0.0
+    suggested = ", ".join(f"{best * f:.3g}" for f in (0.1, 0.25, 0.5)) if best > 0 else ""
+    typed = st.text_input("Budgets (USD per 1,000 queries, comma-separated)", suggested,
+                          key="compare_budgets",
+                          help="Each router's quality on its hull and at the operating point "
+                               "chosen for the budget by 5-fold cross-validation on the "
+                               "training split (5 more fits per router)")
+    try:
+        values = tuple(float(v) for v in typed.replace(";", ",").split(",") if v.strip())
+    except ValueError:
+        st.error(f"Budgets must be numbers separated by commas, like 0.5, 1.25; not "
+                 f"'{plain(typed)}'.")
+        return ()
+    if any(v <= 0 for v in values):
+        st.error("Budgets must be positive amounts of USD per 1,000 queries.")
+        return ()
+    return tuple(v / 1000 for v in values)
 
 
 def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
-        probes: str | None = None, models: list[str] | None = None) -> Comparison | None:
+        probes: str | None = None, models: list[str] | None = None,
+        budgets: tuple[float, ...] = ()) -> Comparison | None:
     """The comparison, from this session's cache or computed now with a progress bar."""
     key = (dataset, tuple(c.to_json() for c in configs), pair, n_boot, probes,
-           tuple(models or ()))
+           tuple(models or ()), budgets)
     cache = st.session_state.setdefault(state.COMPARISONS, {})
     if key in cache:
         return cache[key]
@@ -26,6 +62,7 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
     try:
         result = compare(resources.store(), dataset.name, configs, pair=pair,
                          n_boot=n_boot, data=data, probes=probes, models=models,
+                         budgets=budgets,
                          progress=lambda stage, f: bar.progress(min(f, 1.0), text=stage))
     except RouterProblem as exc:
         bar.empty()
@@ -63,6 +100,16 @@ def show(result: Comparison, dataset_name: str) -> None:
                      "quality", "AIQ", "best quality", "APGR", "arena score",
                      "regret vs oracle", "CPT(50%)", "CPT(80%)")} | money | {
                      "deployable": st.column_config.CheckboxColumn("deployable")})
+    if result.budgets:
+        st.subheader("Quality at a budget")
+        st.caption("**On its hull**: the quality the curve's non-decreasing convex hull "
+                   "reaches at that cost (RouterBench; what AIQ integrates). **At its "
+                   "point**: the operating point chosen for the budget by 5-fold "
+                   "cross-validation on the training split, then read once on the test "
+                   "split: what a deployment at that budget gets. Every choice (features, "
+                   "hyperparameters, thresholds, λ) is made on the training split.")
+        st.dataframe(budget_frame(result), hide_index=True, key="compare_budget_table",
+                     column_config={"deployable": st.column_config.CheckboxColumn()})
     st.subheader("By task")
     st.plotly_chart(slices_heatmap(result), key="compare_slices")
     st.subheader("Where each router misroutes")
