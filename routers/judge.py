@@ -1,0 +1,110 @@
+"""The learned judge: P(an answer is right) from the query, the answer and the others.
+
+Features of model i's answer to a query, given the set of answers obtained so far: which
+model and task, a query prior (a kNN router's predicted score), an answer-text head
+(per-model logistic regression on hashed n-grams), the answer's form, and its agreement
+with the other obtained answers (how many agree, weighted by their priors, and n-gram
+similarity). A gradient-boosted classifier learns them from the training split, on random
+sets of 1..max_steps obtained answers per query, so one judge serves every chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.metrics import roc_auc_score
+
+from routers.answers import AnswerTable
+
+
+@dataclass(frozen=True, eq=False)
+class Evidence:
+    """What the judge reads about a set of queries (never a score)."""
+
+    prior: np.ndarray              # (n, m) P(correct | query), a kNN over the log
+    text: np.ndarray               # (n, m) P(correct | answer text), per-model n-gram heads
+    answers: AnswerTable
+    segment: np.ndarray            # (n,) segment (task) index
+    segments: int                  # how many segments there are
+    answered: np.ndarray           # (n, m) bool: the answer exists
+
+    def rows(self, rows) -> Evidence:
+        return Evidence(self.prior[rows], self.text[rows], self.answers.rows(rows),
+                        self.segment[rows], self.segments, self.answered[rows])
+
+
+def features(ev: Evidence, i: int, obtained: np.ndarray) -> np.ndarray:
+    """Answer i's features, given which answers (`obtained`, (r, m) bool) are in hand."""
+    r, m = obtained.shape
+    others = obtained & ev.answered
+    others[:, i] = False
+    agree = ev.answers.agree[:, i, :] & others
+    similar = np.where(others, ev.answers.similar[:, i, :], 0.0)
+    p = ev.prior
+    count = others.sum(axis=1)
+    per = np.maximum(count, 1)
+    return np.column_stack([
+        np.tile(np.eye(m)[i], (r, 1)), np.eye(ev.segments)[ev.segment],
+        p[:, i], ev.text[:, i], ev.answers.form[:, i, :], count, agree.sum(axis=1),
+        agree.sum(axis=1) / per, (p * agree).sum(axis=1),
+        (p * (others & ~agree)).sum(axis=1), np.where(others, p, 0.0).max(axis=1),
+        np.where(agree, p, 0.0).max(axis=1), similar.max(axis=1),
+        (similar * p).sum(axis=1) / per])
+
+
+def sampled_sets(answered: np.ndarray, max_steps: int, rng) -> np.ndarray:
+    """(r, m) a random set of 1..max_steps answered models per query."""
+    r, m = answered.shape
+    sizes = rng.integers(1, max(1, max_steps) + 1, r)
+    keys = np.where(answered, rng.random((r, m)), np.inf)
+    rank = np.argsort(np.argsort(keys, axis=1), axis=1)
+    return (rank < sizes[:, None]) & answered
+
+
+def fit_judge(ev: Evidence, reward: np.ndarray, *, max_steps: int, samples: int,
+              binary: bool, seed: int):
+    """A judge trained on `samples` random answer sets per query of `ev`."""
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for _ in range(samples):
+        obtained = sampled_sets(ev.answered, max_steps, rng)
+        for i in range(obtained.shape[1]):
+            sel = np.flatnonzero(obtained[:, i])
+            if len(sel):
+                X.append(features(ev.rows(sel), i, obtained[sel]))
+                y.append(reward[sel, i])
+    X, y = np.vstack(X), np.concatenate(y)
+    settings = dict(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
+                    random_state=seed)
+    if binary and len(np.unique(y >= 0.5)) == 2:
+        return HistGradientBoostingClassifier(**settings).fit(X, y >= 0.5)
+    return HistGradientBoostingRegressor(**settings).fit(X, np.clip(y, 0, 1))
+
+
+def probabilities(judge, ev: Evidence, obtained: np.ndarray) -> np.ndarray:
+    """(r, m) P(answer right) for every obtained answer; -1 where none was obtained."""
+    out = np.full(obtained.shape, -1.0)
+    for i in range(obtained.shape[1]):
+        sel = np.flatnonzero(obtained[:, i] & ev.answered[:, i])
+        if len(sel):
+            X = features(ev.rows(sel), i, obtained[sel])
+            out[sel, i] = judge.predict_proba(X)[:, 1] \
+                if isinstance(judge, HistGradientBoostingClassifier) \
+                else np.clip(judge.predict(X), 0, 1)
+    return out
+
+
+def held_out_auc(ev: Evidence, reward: np.ndarray, held, max_steps: int, seed: int
+                 ) -> float | None:
+    """AUC of each fold's judge on its held-out queries, random answer sets."""
+    rng = np.random.default_rng(seed)
+    p, y = [], []
+    for rows, judge in held:
+        part = ev.rows(rows)
+        obtained = sampled_sets(part.answered, max_steps, rng)
+        p.append(probabilities(judge, part, obtained)[obtained])
+        y.append(reward[rows][obtained] >= 0.5)
+    p, y = np.concatenate(p), np.concatenate(y)
+    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
