@@ -103,3 +103,31 @@ def test_multi_candidate_refine_answers_and_merges(local_models, pool):
     assert calls[-1].model == "gemma3" and result.model == "gemma3"
     assert any(s.kind in ("decision", "fallback") for s in result.steps)
     assert result.cost_usd == pytest.approx(sum(s.cost_usd for s in result.steps))
+
+
+def test_cascade_with_the_learned_judge_on_the_demo_log(local_models, pool, store, monkeypatch):
+    """A judged-cascade saved on the built-in demo log (the local models' real answers)
+    judges fresh answers from the real local models: it never reads the reference, so the
+    run stays deployable, and its steps say what it judged."""
+    from app.data.demo.log import ensure_demo
+    from app.routing.configs import RouterConfig, save_config
+    from app.routing.live.learned import LearnedJudgeProblem, load
+
+    monkeypatch.setenv("ROUTELAB_DEMO", "1")
+    name = ensure_demo(store)
+    save_config(store, RouterConfig("judge-demo", "judged-cascade", {"folds": 3},
+                                    name, "hashing-ngrams-512"))
+    params = {"judge": "learned:judge-demo", "budget": 0.0}
+    extra = LiveCascade.resources(store, params)
+    result = LiveCascade(pool, **params, **extra).run(
+        QUESTION, {"type": "regex", "pattern": "never-matches-anything"})
+    assert result.answer and result.model in extra["learned"].router.models_
+    assert not result.not_deployable  # the verifier above was never read
+    judged = [s for s in result.steps if s.kind == "judge"]
+    assert judged and all("learned judge judge-demo: P(right)" in s.text for s in judged)
+    assert result.cost_usd == pytest.approx(sum(s.cost_usd for s in result.steps if
+                                                s.kind == "call"))
+    assert load(store, "judge-demo") is extra["learned"]  # fitted once per process
+    save_config(store, RouterConfig("knn-demo", "knn", {}, name, "hashing-ngrams-512"))
+    with pytest.raises(LearnedJudgeProblem, match="a learned judge is a saved judged-cascade"):
+        load(store, "knn-demo")

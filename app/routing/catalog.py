@@ -97,6 +97,11 @@ class Kind:
         return tuple(self.cls.model_params)
 
     @property
+    def learned_judge_params(self) -> tuple[str, ...]:
+        """Parameters that may name a saved learned-judge router ("learned:NAME")."""
+        return tuple(getattr(self.cls, "learned_judge_params", ()))
+
+    @property
     def explore_param(self) -> str | None:
         """The exploration parameter of an online kind (LinUCB's alpha, Thompson's v)."""
         return getattr(self.cls, "explore_param", None)

@@ -107,7 +107,10 @@ def _run_live(store: Store, plan_: Plan, prompt: str, pool: dict[str, ModelSpec]
 
     kind, params = plan_.live
     try:
-        router = catalog.kind(kind).build(json.loads(params), pool, slot.steps.append)
+        given = json.loads(params)
+        entry = catalog.kind(kind)
+        router = entry.build(given, pool, slot.steps.append,
+                             **entry.cls.resources(store, given))
         slot.result = router.run(prompt, verifier)
     except Exception as exc:  # a broken live router fails in its own column only
         slot.result = LiveResult(error=f"{plan_.router}: {type(exc).__name__}: {exc}")

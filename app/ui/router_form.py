@@ -19,7 +19,8 @@ def params_form(kind: str, models: list[str], key: str) -> dict | None:
     for i, spec in enumerate(specs):
         with columns[i % len(columns)]:
             picks_model = spec.name in entry.model_params and isinstance(spec.default, str)
-            value = _widget(spec, models, f"{key}_{kind}_{spec.name}", picks_model)
+            judges = learned_judges() if spec.name in entry.learned_judge_params else []
+            value = _widget(spec, models + judges, f"{key}_{kind}_{spec.name}", picks_model)
         if value is _INVALID:
             ok = False
         else:
@@ -33,7 +34,8 @@ _INVALID = object()
 def _widget(spec: Param, models: list[str], key: str, picks_model: bool):
     label, help_text = spec.name.replace("_", " "), spec.help or None
     if picks_model:
-        options = list(dict.fromkeys([*models, *pool_names()])) or [""]
+        default = [spec.default] if spec.default else []  # e.g. a cascade's "self" judge
+        options = list(dict.fromkeys([*default, *models, *pool_names()])) or [""]
         index = options.index(spec.default) if spec.default in options else 0
         return st.selectbox(label, options, index=index, key=key, help=help_text)
     if spec.kind == "bool":
@@ -58,6 +60,16 @@ def _widget(spec: Param, models: list[str], key: str, picks_model: bool):
             st.error(f"{label}: not valid JSON ({exc}).")
             return _INVALID
     return st.text_input(label, value=str(spec.default), key=key, help=help_text)
+
+
+def learned_judges() -> list[str]:
+    """"learned:NAME" for every saved router that judges answers (judged-cascade)."""
+    from app.routing.configs import saved_configs
+    from app.routing.live.learned import LEARNED
+    from app.ui import resources
+
+    return [LEARNED + c.name for c in saved_configs(resources.store())
+            if c.kind in catalog.CATALOG and catalog.kind(c.kind).needs_responses]
 
 
 def pool_names() -> list[str]:

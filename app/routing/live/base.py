@@ -79,11 +79,18 @@ class LiveRouter:
         the ones the app passes itself (embed, descriptors, prompt) are left out."""
         specs = []
         for p in inspect.signature(cls.__init__).parameters.values():
-            if p.kind is p.KEYWORD_ONLY and p.name not in ("embed", "descriptors", "prompt"):
+            if p.kind is p.KEYWORD_ONLY and p.name not in ("embed", "descriptors", "prompt",
+                                                           "learned"):
                 default = p.default if p.default is not None else []
                 specs.append(Param(p.name, default, "json" if isinstance(default, list)
                                    else kind_of(default)))
         return specs
+
+    @classmethod
+    def resources(cls, store, params: dict) -> dict:
+        """What the app must hand this router besides its parameters (e.g. a fitted learned
+        judge); keyword arguments of `__init__` that the settings form leaves out."""
+        return {}
 
     def call(self, result: LiveResult, model: str, prompt: str, *, kind: str = "call",
              temperature: float | None = None, seed: int | None = None,
