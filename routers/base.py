@@ -244,6 +244,12 @@ class Router:
         ranks[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
         return ranks
 
+    def out_of_fold_scores(self) -> np.ndarray | None:
+        """(n, m) scores of the training queries it was fitted on, each from a model that
+        never saw that query, when fitting produced them (stacking does); None otherwise,
+        and callers cross-fit the router themselves."""
+        return None
+
     def propensity(self, queries: Queries, choice: int, usable: np.ndarray | None = None
                    ) -> float:
         """P(this router picks column `choice` for the (single) query), among the `usable`

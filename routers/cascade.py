@@ -77,7 +77,7 @@ class CascadeRouter(Router):
     def simulate(self, outcomes: Outcomes, max_steps: int | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(quality, cost, calls) per query when the chain is cut after `max_steps` models."""
-        chain = self.order()[: max_steps or None]
+        chain = self.order()[: int(max_steps) if max_steps else None]
         n = len(outcomes.queries)
         quality, cost = np.zeros(n), np.zeros(n)
         calls = np.zeros(n, dtype=int)

@@ -26,6 +26,9 @@ class StackedRouter(Router):
 
     name = "stacked"
     title = "Stacked routers (cross-fitted, calibrated)"
+    # 25 base fits per training: on RouterBench and LLMRouter it did not beat its best
+    # base (docs/benchmarks.md), so `routelab evaluate` runs it only when asked
+    in_defaults = False
     space = {"bases": {"kind": "json", "help": "Router kinds to combine (their defaults)"},
              "features": {"kind": "choice", "choices": PRESETS,
                           "help": "Query features every base sees (routers/features.py)"},
@@ -71,6 +74,7 @@ class StackedRouter(Router):
         self.oof_ = {kind: cross_fit(make, outcomes, self.folds_) for kind, make in makers.items()}
         self.fitted_ = {kind: make().fit(outcomes) for kind, make in makers.items()}
         self.meta_, self.iso_, self.checks_ = {}, {}, {}
+        self.held_ = np.full(outcomes.reward.shape, np.nan)  # the stack's own out-of-fold
 
     def _add(self, model: str, outcomes: Outcomes | None) -> None:
         if model not in self.stacked_models_:
@@ -83,6 +87,7 @@ class StackedRouter(Router):
         good = y >= 0.5
         if len(np.unique(good[known])) < 2:
             self.meta_[model] = float(good[known].mean()) if known.any() else 0.5
+            self.held_[:, j] = self.meta_[model]
             return
         held = np.full(len(y), np.nan)  # the meta-model's own out-of-fold predictions
         for fit_rows, held_rows in self.folds_:
@@ -103,8 +108,18 @@ class StackedRouter(Router):
                     checked[inside] = Calibrator("isotonic").fit(
                         held[rest], y[rest]).predict(held[inside])
             held = checked
+        self.held_[:, j] = np.where(np.isnan(held), self._oof_mean(j), held)
         base_ece = {k: reliability(o[known, j], y[known]).ece for k, o in self.oof_.items()}
         self.checks_[model] = (reliability(held[ok], y[ok]).ece, min(base_ece.values()))
+
+    def _oof_mean(self, j: int) -> np.ndarray:
+        return np.mean(np.nan_to_num(np.column_stack([o[:, j] for o in self.oof_.values()]),
+                                     nan=0.5), axis=1)
+
+    def out_of_fold_scores(self) -> np.ndarray:
+        """The meta-model's predictions on each training fold, fitted without that fold
+        (over base predictions that are themselves out of fold)."""
+        return self.held_
 
     def _logistic(self, F, y):
         return LogisticRegression(C=self.C, max_iter=2000).fit(F, y)

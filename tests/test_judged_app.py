@@ -28,12 +28,13 @@ def test_budget_points_and_the_judge_on_a_log_with_answers(store, tmp_path):
     import_path(store, write_long(shape, tmp_path / "log.jsonl"), fmt="long", name="answered")
     data = load_for_routing(store, "answered", FAST)
     assert data.outcomes.responses is None  # answers are loaded only when a router reads them
-    result = compare(store, "answered", _configs("judged-cascade", "knn"), n_boot=50,
-                     data=data, budgets=(0.002, 0.01))
+    result = compare(store, "answered", _configs("judged-cascade", "knn", "cascade"),
+                     n_boot=50, data=data, budgets=(0.002, 0.01))
     assert result.routers["judged-cascade"].deployable
     rows = [r for r in result.budgets if r["kind"] == "router"]
     assert {(r["name"], r["budget"]) for r in rows} == {
-        (n, b) for n in ("judged-cascade", "knn") for b in (0.002, 0.01)}
+        (n, b) for n in ("judged-cascade", "knn", "cascade") for b in (0.002, 0.01)}
+    assert not next(r for r in rows if r["name"] == "cascade")["deployable"]
     for row in rows:
         assert row["train_cost"] <= row["budget"] * (1 + 1e-9) or row["train_cost"] == min(
             r["train_cost"] for r in rows if r["name"] == row["name"])

@@ -158,6 +158,9 @@ def test_stacking_is_calibrated_on_held_out_folds():
     assert reliability(scores.ravel(), test.reward.ravel()).ece < 0.08
     note = stacked.learned()[0].note
     assert "held-out folds" in note and "calibration error" in note
+    held = stacked.out_of_fold_scores()  # what a budget's λ is chosen on
+    assert held.shape == (350, 3) and not np.isnan(held).any()
+    assert not np.allclose(held, stacked.score(log.subset(range(350)).queries))
 
 
 def test_a_budget_is_chosen_on_out_of_fold_scores_and_fits_on_training():

@@ -34,8 +34,10 @@ def router_rows(store: Store, config: RouterConfig, router: Router, train: Outco
         points = [cascade_point_for_budget(router, train, b) for b in budgets]
         runs = [router.simulate(test, p.point)[:2] for p in points]
     else:
-        folds = text_folds(train.queries.text, FOLDS)
-        oof = cross_fit(router_maker(store, config), train, folds)
+        oof = router.out_of_fold_scores()
+        if oof is None:
+            oof = cross_fit(router_maker(store, config), train,
+                            text_folds(train.queries.text, FOLDS))
         grid = tradeoff_grid(max(router.costs_.values(), default=1.0))
         points = [tradeoff_for_budget(router, oof, train, b, grid) for b in budgets]
         scores = router.score(test.queries)
