@@ -20,7 +20,8 @@ from routers.evaluate import sweep, tradeoff_grid
 
 N_LOG, N_TEST, DIM, MODELS = 100_000, 10_000, 384, ("m1", "m2", "m3", "m4", "m5")
 FAST_FIT = {"mf": {"steps": 20}, "irt": {"steps": 20}, "clusters": {"n_clusters": 50},
-            "predictive": {"C": 0.1}, "single": {"model": "m5"}}
+            "predictive": {"C": 0.1}, "single": {"model": "m5"},
+            "stacked": {"bases": ["knn", "clusters"], "folds": 2, "features": "embedding"}}
 
 
 def synthetic(n: int, seed: int) -> Outcomes:
@@ -40,8 +41,8 @@ def latency(log: Outcomes, test: Outcomes) -> tuple[list[Figure], dict]:
     figures, fitted = [], {}
     batch, single = test.queries.subset(np.arange(2000)), test.queries.subset([0])
     for name, cls in ROUTERS.items():
-        if name == "cascade":
-            continue  # routes by a fixed chain: nothing to score per query
+        if cls.simulates:
+            continue  # cascades route by chains and judges: nothing to score per query
         router = cls(**FAST_FIT.get(name, {})).fit(log)
         fitted[name] = router
         router.score(single)  # warm up
