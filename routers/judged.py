@@ -47,7 +47,7 @@ class JudgedCascade(Router):
              "folds": {"low": 2, "high": 10},
              "samples": {"low": 1, "high": 10, "help": "Answer sets per query to learn from"}}
 
-    def __init__(self, *, chain: list | None = None, max_steps: int = 3, candidates: int = 6,
+    def __init__(self, *, chain: list | tuple = (), max_steps: int = 3, candidates: int = 6,
                  by_task: bool = True, folds: int = 5, samples: int = 4, seed: int = 0):
         self.chain = list(chain) if chain else []
         self.max_steps = max_steps
@@ -229,6 +229,8 @@ class JudgedCascade(Router):
 
     def simulate(self, outcomes: Outcomes, tradeoff: float = 0.0):
         """(quality, cost, calls) per query on a log with answers, at a tradeoff."""
+        if outcomes.responses is None:
+            raise ValueError(NEEDS_ANSWERS)
         columns = [outcomes.column(m) for m in self.models_]
         same = list(outcomes.models) == self.models_  # no copy: decisions are memoised
         responses = outcomes.responses if same else outcomes.responses[:, columns]
@@ -239,6 +241,8 @@ class JudgedCascade(Router):
 
     def answers(self, outcomes: Outcomes) -> np.ndarray:
         """Column (in models_) of the model whose answer is kept at the headline, per query."""
+        if outcomes.responses is None:
+            raise ValueError(NEEDS_ANSWERS)
         columns = [outcomes.column(m) for m in self.models_]
         same = list(outcomes.models) == self.models_
         return self.decide(outcomes.queries, outcomes.responses if same
@@ -272,16 +276,28 @@ class JudgedCascade(Router):
         raise ValueError("a learned-judge cascade learns its models together: refit it")
 
     def learned(self) -> list[Learned]:
-        lines = []
-        for name, policy in zip(self.segments_, self.policies(0.0), strict=True):
-            steps = [f"the kNN prior's pick (λ {chains.ROUTED_AT[-1 - s]:g}× dearest)"
-                     if s < 0 else self.models_[s] for s in policy.chain]
-            shown = [f"{step} (accept ≥ {t:.2f})" for step, t in zip(
-                steps[:-1], policy.thresholds, strict=False)] + steps[-1:]
-            lines.append(f"{name}: {' → '.join(shown)}")
+        figures = self.train_figures()
+        top_cost = figures[0][2]
+        notes = []
+        for share in (1.0, 0.5, 0.25):  # quality first, then at a half and a quarter of it
+            fitting = [f for f in figures if f[2] <= share * top_cost * (1 + 1e-9)]
+            if not fitting:
+                continue
+            tradeoff, quality, cost = max(fitting, key=lambda f: (f[1], -f[2]))
+            chained = "; ".join(f"{name}: {self._describe(policy)}" for name, policy in zip(
+                self.segments_, self.policies(tradeoff), strict=True))
+            notes.append(f"At {share:.0%} of the quality-first cost (training, out of fold: "
+                         f"quality {quality:.3f}, ${cost * 1000:.3g} per 1k) — {chained}.")
         auc = f"{self.judge_auc_:.3f}" if self.judge_auc_ is not None else "n/a"
-        return [Learned("Chains at the headline (quality first), chosen on training folds",
-                        note="; ".join(lines) + f". Judge AUC on held-out folds: {auc}.")]
+        return [Learned("Chains chosen on training folds",
+                        note=" ".join(notes) + f" Judge AUC on held-out folds: {auc}.")]
+
+    def _describe(self, policy: chains.Policy) -> str:
+        steps = [f"the kNN prior's pick (λ {chains.ROUTED_AT[-1 - s]:g}× dearest)" if s < 0
+                 else self.models_[s] for s in policy.chain]
+        shown = [f"{step} (accept ≥ {t:.2f})" for step, t in zip(
+            steps[:-1], policy.thresholds, strict=False)] + steps[-1:]
+        return " → ".join(shown)
 
 
 def _answered(responses: np.ndarray) -> np.ndarray:

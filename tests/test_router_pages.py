@@ -81,7 +81,7 @@ def test_compare_page_shows_quality_at_budgets(app):
     app.switch_page(str(REPO / "pages" / "compare.py")).run()
     app.toggle(key="compare_budgets_on").set_value(True).run()
     # suggested: 10%, 25% and 50% of the best model's training cost ('dear': $10 per 1k)
-    assert app.text_input(key="compare_budgets").value == "1, 2.5, 5"
+    assert app.text_input(key="compare_budgets").value == "1, 2.5, 5"  # "nice" values
     app.text_input(key="compare_budgets").input("2, 6").run()
     assert not app.exception, app.exception
     table = next(d.value for d in app.dataframe if "budget ($/1k)" in d.value.columns)

@@ -138,7 +138,8 @@ def budget_frame(comparison: Comparison) -> pd.DataFrame:
             "point cost ($/1k)": _num(row["cost"] * 1000 if "cost" in row else None),
             "training cost ($/1k)": _num(row["train_cost"] * 1000 if "train_cost" in row
                                          else None)})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    return frame.sort_values("budget ($/1k)", kind="stable") if len(frame) else frame
 
 
 def cost_column(comparison: Comparison) -> str:

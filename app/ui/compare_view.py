@@ -30,7 +30,7 @@ def budgets_input(matrix) -> tuple[float, ...]:
     quality = column_means(matrix.scores[rows], fill=0.0)
     costs = column_means(matrix.costs[rows], fill=0.0) * 1000
     best = costs[int(np.argmax(quality))] if len(costs) else 0.0
-    suggested = ", ".join(f"{best * f:.3g}" for f in (0.1, 0.25, 0.5)) if best > 0 else ""
+    suggested = ", ".join(f"{nice(best * f):g}" for f in (0.1, 0.25, 0.5)) if best > 0 else ""
     typed = st.text_input("Budgets (USD per 1,000 queries, comma-separated)", suggested,
                           key="compare_budgets",
                           help="Each router's quality on its hull and at the operating point "
@@ -46,6 +46,13 @@ def budgets_input(matrix) -> tuple[float, ...]:
         st.error("Budgets must be positive amounts of USD per 1,000 queries.")
         return ()
     return tuple(v / 1000 for v in values)
+
+
+def nice(value: float) -> float:
+    """The nearest of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten."""
+    power = 10.0 ** np.floor(np.log10(value))
+    steps = np.array([1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
+    return float(steps[np.argmin(np.abs(steps * power - value))] * power)
 
 
 def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
@@ -109,7 +116,11 @@ def show(result: Comparison, dataset_name: str) -> None:
                    "split: what a deployment at that budget gets. Every choice (features, "
                    "hyperparameters, thresholds, λ) is made on the training split.")
         st.dataframe(budget_frame(result), hide_index=True, key="compare_budget_table",
-                     column_config={"deployable": st.column_config.CheckboxColumn()})
+                     column_config={"deployable": st.column_config.CheckboxColumn()} | {
+                         c: st.column_config.NumberColumn(format="%.3f") for c in (
+                             "on its hull", "at its point")} | {
+                         c: st.column_config.NumberColumn(format="$%.3f") for c in (
+                             "budget ($/1k)", "point cost ($/1k)", "training cost ($/1k)")})
     st.subheader("By task")
     st.plotly_chart(slices_heatmap(result), key="compare_slices")
     st.subheader("Where each router misroutes")

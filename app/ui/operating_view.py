@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.present.text import plain
+from app.routing import catalog
 from app.routing.configs import RouterConfig, RouterProblem, save_config
 from app.routing.operating import calibrate, point_of, with_point
 
@@ -13,6 +14,12 @@ from app.routing.operating import calibrate, point_of, with_point
 def operating_section(store, config: RouterConfig) -> None:
     """Show the saved router's point; calibrate and save a new one."""
     if config.dataset is None:
+        return
+    if config.kind in catalog.CATALOG and catalog.kind(config.kind).simulates:
+        st.caption(f"{plain(config.name)} is a cascade: its operating points are chains and "
+                   "thresholds, not a λ or a threshold to save. Compare them per budget on "
+                   "the Compare page (Quality at a budget) or with `routelab evaluate "
+                   "--budget`.")
         return
     point = point_of(config)
     now = (f"a budget of ${point.budget:g} per 1,000 queries" if point.budget is not None

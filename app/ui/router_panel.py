@@ -14,6 +14,7 @@ from app.routing.configs import (
     delete_config,
     save_config,
     saved_configs,
+    with_responses,
 )
 from app.store.datasets import Dataset
 from app.ui import resources
@@ -32,6 +33,8 @@ def try_router(config: RouterConfig, dataset: Dataset) -> None:
             st.error(plain(exc))
             return
         data = resources.routing_data(dataset, config.encoder)
+        if router.needs_responses:  # a learned judge reads the test answers it decides on
+            data = with_responses(resources.store(), data)
         test = data.outcomes.subset(data.test)
         test = test.subset(np.flatnonzero(~np.isnan(test.reward).any(axis=1)))
         row = metrics(sweep(router, test.queries, test, name=config.name), test, n_boot=0)
