@@ -17,6 +17,7 @@ from bench import (
     live_routers,
     load,
     local_models,
+    quality,
     routers,
 )
 from bench.report import ROOT, read_sections, section_markdown, write_markdown
@@ -26,6 +27,7 @@ SUITES = {
     "collect": ("Collect (bench/collect.py)", collect.run),
     "embed_map": ("Embeddings and map (bench/embed_map.py)", embed_map.run),
     "routers": ("Routers (bench/routers.py)", routers.run),
+    "quality": ("Routing quality on real logs (bench/quality.py)", quality.run),
     "feedback": ("Feedback (bench/feedback.py)", feedback.run),
     "live_routers": ("Live routers on the demo prompts (bench/live_routers.py)",
                      live_routers.run),

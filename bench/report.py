@@ -22,6 +22,7 @@ class Figure:
     baseline_name: str = ""
     target: str = ""
     higher_is_better: bool = True
+    digits: int = 2               # decimals shown (quality figures need 3)
 
     @property
     def ratio(self) -> float | None:
@@ -30,9 +31,12 @@ class Figure:
         return self.value / self.baseline if self.higher_is_better else self.baseline / self.value
 
     def line(self) -> str:
-        ratio = f"{self.ratio:.1f}x" if self.ratio is not None else "—"
-        base = f"{self.baseline:,.1f} {self.unit} ({self.baseline_name})" if self.baseline else "—"
-        return f"| {self.name} | {self.value:,.2f} {self.unit} | {base} | {ratio} | {self.target} |"
+        ratio = f"{self.ratio:.{max(1, self.digits - 1)}f}x" if self.ratio is not None else "—"
+        base_digits = max(1, self.digits - 1) if self.digits == 2 else self.digits
+        base = f"{self.baseline:,.{base_digits}f} {self.unit} ({self.baseline_name})" \
+            if self.baseline else "—"
+        return (f"| {self.name} | {self.value:,.{self.digits}f} {self.unit} | {base} | {ratio} "
+                f"| {self.target} |")
 
 
 def machine() -> str:
