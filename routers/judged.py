@@ -37,6 +37,8 @@ class JudgedCascade(Router):
     simulates = True
     needs_responses = True
     headline = 0      # the first point: tradeoff 0, quality first
+    # asked live (the Playground), it runs as a live cascade judged by itself
+    live_form = ("live-cascade", "judge", "learned:")
     space = {"chain": {"kind": "json", "help": "Models in calling order; empty = chosen on "
                        "the training split per task"},
              "max_steps": {"low": 1, "high": 4, "help": "Longest chain tried"},

@@ -88,3 +88,13 @@ def test_the_learned_judge_on_routerbench(store, routerbench_dir):
         zero = next(r for r in result.budgets if r["kind"] == "zero"
                     and r["budget"] == row["budget"])
         assert row["quality"] > zero["hull_quality"], (row, zero)
+
+
+def test_a_saved_learned_judge_runs_live_as_a_cascade_judged_by_itself():
+    from app.routing import catalog
+    from app.routing.live.learned import saved_name
+
+    kind, params = catalog.kind("judged-cascade").live_form("judge-demo")
+    assert catalog.is_live(kind) and saved_name(params["judge"]) == "judge-demo"
+    assert "judge" in catalog.kind(kind).learned_judge_params
+    assert catalog.kind("knn").live_form("knn-demo") is None

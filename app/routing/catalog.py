@@ -96,6 +96,15 @@ class Kind:
         """Parameters that name a model of the pool (the form offers a model picker)."""
         return tuple(self.cls.model_params)
 
+    def live_form(self, name: str) -> tuple[str, dict] | None:
+        """(live kind, its params) that runs the saved router `name` live, for offline kinds
+        that decide with live calls (a learned-judge cascade); None for the others."""
+        form = getattr(self.cls, "live_form", None)
+        if not self.trainable or form is None:
+            return None
+        kind, param, prefix = form
+        return kind, {param: prefix + name}
+
     @property
     def learned_judge_params(self) -> tuple[str, ...]:
         """Parameters that may name a saved learned-judge router ("learned:NAME")."""

@@ -29,6 +29,19 @@ def columns(round_: Round, blind: bool, session_id: str) -> None:
 
 
 
+def _plan(config: RouterConfig, ctx: PageContext, text: str, usable: list[str], pool) -> Plan:
+    """A live router's plan, a saved router that decides with live calls as its live form
+    (a learned-judge cascade calls and judges live), else the router's choice."""
+    if catalog.is_live(config.kind):
+        return live_plan(config.name, config.kind, config.params)
+    live = catalog.kind(config.kind).live_form(config.name) \
+        if config.kind in catalog.CATALOG else None
+    if live:
+        return live_plan(config.name, *live)
+    return plan_for(config.name, load_router(config, ctx.dataset, usable),
+                    resources.as_queries((text,), config.encoder), pool)
+
+
 def send(ctx: PageContext, prompt: str, configs: list[RouterConfig], pool: dict[str, ModelSpec],
          demo: dict[str, dict]) -> None:
     """Plan every chosen router for the prompt and start the round (answers stream in)."""
@@ -38,10 +51,7 @@ def send(ctx: PageContext, prompt: str, configs: list[RouterConfig], pool: dict[
         return
     usable = [n for n, spec in pool.items()
               if not spec.hidden and secrets.where(spec.key_env()) != "missing"]
-    plans = [live_plan(c.name, c.kind, c.params) if catalog.is_live(c.kind) else
-             plan_for(c.name, load_router(c, ctx.dataset, usable),
-                      resources.as_queries((text,), c.encoder), pool)
-             for c in configs]
+    plans = [_plan(c, ctx, text, usable, pool) for c in configs]
     verifier = demo.get(text, {}).get("verifier")
     st.session_state[state.PLAYGROUND_ROUND] = start_round(ctx.store, text, plans, pool,
                                                            verifier)
