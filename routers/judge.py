@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from routers.answers import AnswerTable
@@ -108,3 +109,43 @@ def held_out_auc(ev: Evidence, reward: np.ndarray, held, max_steps: int, seed: i
         y.append(reward[rows][obtained] >= 0.5)
     p, y = np.concatenate(p), np.concatenate(y)
     return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
+
+
+class TextHeads:
+    """Per model, a logistic regression on hashed answer n-grams: P(right | the answer's
+    text), e.g. a code answer in the wrong language, a refusal, a hedge."""
+
+    def fit(self, grams: list, reward: np.ndarray, answered: np.ndarray) -> TextHeads:
+        self.heads_ = [_head(g, reward[:, j], answered[:, j]) for j, g in enumerate(grams)]
+        return self
+
+    def predict(self, grams: list) -> np.ndarray:
+        return np.column_stack([_p(head, g) for head, g in zip(self.heads_, grams, strict=True)])
+
+    @staticmethod
+    def cross_fitted(grams: list, reward, answered, folds) -> np.ndarray:
+        """(n, m) each query's text probabilities from heads fitted on the other folds."""
+        out = np.full(reward.shape, 0.5)
+        for fit, held in folds:
+            heads = TextHeads().fit([g[fit] for g in grams], reward[fit], answered[fit])
+            out[held] = heads.predict([g[held] for g in grams])
+        return out
+
+
+def answered_mask(responses: np.ndarray) -> np.ndarray:
+    """(n, m) True where a model gave a non-empty answer."""
+    return np.vectorize(lambda r: r is not None and str(r).strip() != "",
+                        otypes=[bool])(np.asarray(responses, dtype=object))
+
+
+def _head(grams, y, answered):
+    good = y[answered] >= 0.5
+    if len(np.unique(good)) < 2:
+        return float(good.mean()) if len(good) else 0.5
+    return LogisticRegression(C=1.0, max_iter=1000).fit(grams[answered], good)
+
+
+def _p(head, grams) -> np.ndarray:
+    if isinstance(head, float):
+        return np.full(grams.shape[0], head)
+    return head.predict_proba(grams)[:, 1]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from routers import chains, judge
 from routers.answers import AnswerTable
@@ -115,15 +114,10 @@ class JudgedCascade(Router):
         prior = np.nan_to_num(cross_fit(make_prior, outcomes, folds), nan=0.5)
         self.prior_ = make_prior().fit(outcomes)
         answers = AnswerTable.of(outcomes.responses)
-        answered = _answered(outcomes.responses) & ~np.isnan(outcomes.reward)
-        text = np.full(outcomes.reward.shape, 0.5)
-        self.text_heads_ = {}
-        for j in range(len(self.models_)):
-            y = outcomes.reward[:, j]
-            for fit, held in folds:
-                head = _text_head(answers.grams[j][fit], y[fit], answered[fit, j])
-                text[held, j] = _text_p(head, answers.grams[j][held])
-            self.text_heads_[j] = _text_head(answers.grams[j], y, answered[:, j])
+        answered = judge.answered_mask(outcomes.responses) & ~np.isnan(outcomes.reward)
+        reward = np.nan_to_num(outcomes.reward, nan=0.0)
+        text = judge.TextHeads.cross_fitted(answers.grams, reward, answered, folds)
+        self.text_heads_ = judge.TextHeads().fit(answers.grams, reward, answered)
         self.train_picks_ = chains.routed_picks(prior, outcomes.mean_costs())
         return Evidence(prior, text, answers, self.segment_of(outcomes.queries),
                         len(self.segments_), answered)
@@ -181,10 +175,9 @@ class JudgedCascade(Router):
         """What the judge reads about new queries and their (partly obtained) answers."""
         responses = np.asarray(responses, dtype=object)
         answers = AnswerTable.of(responses)
-        text = np.column_stack([_text_p(self.text_heads_[j], answers.grams[j])
-                                for j in range(len(self.models_))])
-        return Evidence(self.prior_.score(queries), text, answers, self.segment_of(queries),
-                        len(self.segments_), _answered(responses))
+        return Evidence(self.prior_.score(queries), self.text_heads_.predict(answers.grams),
+                        answers, self.segment_of(queries), len(self.segments_),
+                        judge.answered_mask(responses))
 
     def picks(self, queries: Queries) -> np.ndarray:
         """(n, len(ROUTED_AT)) the column each routed step calls for each query."""
@@ -300,21 +293,3 @@ class JudgedCascade(Router):
         shown = [f"{step} (accept ≥ {t:.2f})" for step, t in zip(
             steps[:-1], policy.thresholds, strict=False)] + steps[-1:]
         return " → ".join(shown)
-
-
-def _answered(responses: np.ndarray) -> np.ndarray:
-    return np.vectorize(lambda r: r is not None and str(r).strip() != "",
-                        otypes=[bool])(np.asarray(responses, dtype=object))
-
-
-def _text_head(grams, y, answered):
-    good = y[answered] >= 0.5
-    if len(np.unique(good)) < 2:
-        return float(good.mean()) if len(good) else 0.5
-    return LogisticRegression(C=1.0, max_iter=1000).fit(grams[answered], good)
-
-
-def _text_p(head, grams) -> np.ndarray:
-    if isinstance(head, float):
-        return np.full(grams.shape[0], head)
-    return head.predict_proba(grams)[:, 1]
