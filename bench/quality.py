@@ -75,8 +75,12 @@ def figures(result, label: str) -> list[Figure]:
                 out.append(Figure(f"{where} on its hull {_ci(row.get('hull_ci'))}",
                                   row["hull_quality"], "quality", zero_b["hull_quality"],
                                   "Zero router's hull", digits=3))
+            paired = row.get("vs_best_single_ci")
+            versus = f"; {row['vs_best_single']:+.3f} [{paired[0]:+.3f}, {paired[1]:+.3f}] " \
+                f"vs {row['best_single']}, paired" if paired else ""
             out.append(Figure(f"{where} at its cross-validated point (test cost "
-                              f"${row['cost'] * 1000:.3f}/1k) {_ci(row.get('quality_ci'))}",
+                              f"${row['cost'] * 1000:.3f}/1k) {_ci(row.get('quality_ci'))}"
+                              f"{versus}",
                               row["quality"], "quality", single["quality"] if single else None,
                               f"{single['name']}" if single else "", digits=3))
     return out

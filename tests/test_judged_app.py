@@ -39,6 +39,8 @@ def test_budget_points_and_the_judge_on_a_log_with_answers(store, tmp_path):
         assert row["train_cost"] <= row["budget"] * (1 + 1e-9) or row["train_cost"] == min(
             r["train_cost"] for r in rows if r["name"] == row["name"])
         assert row["quality_ci"][0] <= row["quality"] <= row["quality_ci"][1]
+        low, high = row["vs_best_single_ci"]  # paired with the best model on training
+        assert low <= row["vs_best_single"] <= high and row["best_single"] in shape.model_names()
     assert any(r["kind"] == "zero" for r in result.budgets)
     assert any(r["name"] == "oracle" and not r["deployable"] for r in result.budgets)
     json.dumps(as_json(result), allow_nan=False)  # strict: no NaN anywhere

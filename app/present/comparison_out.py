@@ -82,6 +82,10 @@ def budget_lines(result: Comparison) -> list[str]:
                 if "hull_quality" in row else ""
             point = f"point {_ci(row['quality'], row.get('quality_ci'))} at " \
                     f"${row['cost'] * 1000:.3f}" if "quality" in row else ""
+            if "vs_best_single" in row:
+                point += f"; vs {row['best_single']} {row['vs_best_single']:+.3f}" + (
+                    " [{:+.3f}, {:+.3f}]".format(*row["vs_best_single_ci"])
+                    if row.get("vs_best_single_ci") else "")
             lines.append(f"  {(row['name'] + badge)[:60]:<60} {hull:<26} {point}")
     return lines
 

@@ -136,6 +136,8 @@ def budget_frame(comparison: Comparison) -> pd.DataFrame:
                 "hull_ci")), "at its point": _num(row.get("quality")),
             "point 95% CI": _ci(row.get("quality_ci")),
             "point cost ($/1k)": _num(row["cost"] * 1000 if "cost" in row else None),
+            "vs best single model": _num(row.get("vs_best_single")),
+            "difference 95% CI": _ci(row.get("vs_best_single_ci")),
             "training cost ($/1k)": _num(row["train_cost"] * 1000 if "train_cost" in row
                                          else None)})
     frame = pd.DataFrame(rows)

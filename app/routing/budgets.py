@@ -7,8 +7,10 @@ Two figures per router and budget, both on the test split with 95% bootstrap int
   by 5-fold cross-validation on the training split (routers/budget.py), then read once
   on the test split. This is what a deployment at that budget gets, and its test cost
   may land a little above or below the budget.
-References: the Zero router's hull, the best single model whose training cost fits, and
-the oracle (not deployable).
+Each point also carries its paired difference with the best single model (chosen on the
+training split) on the same test queries, with its interval. References: the Zero
+router's hull, the best single model whose training cost fits, and the oracle (not
+deployable).
 """
 
 from __future__ import annotations
@@ -48,8 +50,25 @@ def router_rows(store: Store, config: RouterConfig, router: Router, train: Outco
         for p in points:
             chosen = columns[router.choose(scores, None, p.tradeoff)]
             runs.append((reward[rows, chosen], cost[rows, chosen]))
-    return [_row(curve.name, b, p, quality, cost, curve, floor, n_boot)
-            for b, p, (quality, cost) in zip(budgets, points, runs, strict=True)]
+    best = _best_single(train)
+    strong = np.nan_to_num(test.reward[:, test.column(best)], nan=0.0)
+    rows = []
+    for b, p, (quality, cost) in zip(budgets, points, runs, strict=True):
+        row = _row(curve.name, b, p, quality, cost, curve, floor, n_boot)
+        # paired on the same test queries: far narrower than the two intervals apart
+        difference = np.asarray(quality, float) - strong
+        row.update(best_single=best, vs_best_single=float(difference.mean()))
+        if n_boot:
+            paired = Curve("difference", np.zeros(1), difference[None], np.zeros((1, len(strong))))
+            row["vs_best_single_ci"] = bootstrap(paired, lambda c, q: q[0], n_boot)
+        rows.append(row)
+    return rows
+
+
+def _best_single(train: Outcomes) -> str:
+    """The best single model on the training split (the cheaper on ties)."""
+    quality, cost = column_means(train.reward, 0.0), column_means(train.cost, 0.0)
+    return train.models[max(range(len(train.models)), key=lambda j: (quality[j], -cost[j]))]
 
 
 def reference_rows(train: Outcomes, test: Outcomes, references: dict[str, Curve], budgets,

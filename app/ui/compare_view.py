@@ -119,6 +119,9 @@ def show(result: Comparison, dataset_name: str) -> None:
                      column_config={"deployable": st.column_config.CheckboxColumn()} | {
                          c: st.column_config.NumberColumn(format="%.3f") for c in (
                              "on its hull", "at its point")} | {
+                         "vs best single model": st.column_config.NumberColumn(
+                             format="%+.3f", help="Paired difference with the best single "
+                             "model (chosen on training) on the same test queries")} | {
                          c: st.column_config.NumberColumn(format="$%.3f") for c in (
                              "budget ($/1k)", "point cost ($/1k)", "training cost ($/1k)")})
     st.subheader("By task")
