@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from bench.report import OUT, SHARED, Figure
 
 LINEUP = [("knn", "knn", {}), ("knn (task features)", "knn", {"features": "embedding+task"}),
@@ -34,15 +32,16 @@ FRACTIONS = (0.25, 0.5)  # LLMRouter's budgets, of its best single model's cost
 
 
 def evaluate(store, name: str, budgets: tuple[float, ...] | None):
+    from app.routing.budgets import best_single
     from app.routing.comparison import compare
     from app.routing.configs import RouterConfig, load_for_routing
+    from routers.base import column_means
 
     data = load_for_routing(store, name)
     if budgets is None:  # fractions of the best single model's training cost
         train = data.outcomes.subset(data.train)
-        quality = np.nanmean(train.reward, axis=0)
-        cost = np.nanmean(train.cost, axis=0)
-        budgets = tuple(f * float(cost[int(np.argmax(quality))]) for f in FRACTIONS)
+        cost = float(column_means(train.cost)[train.column(best_single(train))])
+        budgets = tuple(f * cost for f in FRACTIONS)
     configs = [RouterConfig(label, kind, params) for label, kind, params in LINEUP]
     return compare(store, name, configs, n_boot=1000, data=data, budgets=budgets,
                    progress=lambda stage, f: print(f"  {stage}", flush=True))

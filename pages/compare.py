@@ -50,7 +50,7 @@ if not chosen:
     st.stop()
 kept = st.multiselect("Models", models, default=models, key="compare_models",
                       help="Compare on fewer models when few queries were answered by all")
-budgets = budgets_input(resources.outcome_matrix(dataset)) if st.toggle(
+budgets = budgets_input(resources.routing_data(dataset, None)) if st.toggle(
     "Quality at a budget", key="compare_budgets_on",
     help="Cross-validated operating points per budget (slower)") else ()
 configs = [saved.get(n) or defaults[n] for n in chosen]

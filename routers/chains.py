@@ -60,7 +60,9 @@ def run(chain, thresholds, probs: Callable[[tuple], np.ndarray], picks: np.ndarr
         spent[new] += cost[rows[new], column[new]]
         called[rows[new], column[new]] = True
         p = probs(chain[: k + 1])
-        best = np.argmax(p, axis=1)
+        # no judged answer in hand (an empty or missing one): keep the last call's, never
+        # an answer nobody asked for
+        best = np.where(p.max(axis=1) >= 0, np.argmax(p, axis=1), column)
         accept = active & ((p[rows, best] >= thresholds[k]) | (k == len(chain) - 1))
         answer[accept] = best[accept]
         done |= accept

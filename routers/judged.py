@@ -93,19 +93,23 @@ class JudgedCascade(Router):
         counts = {t: tasks.count(t) for t in dict.fromkeys(tasks)}
         big = sorted(t for t, c in counts.items() if c >= MIN_SEGMENT)
         self.segments_ = big if self.by_task and len(big) >= 2 else ["all"]
-        self.tasks_ = QueryView.of("embedding+task").fit(outcomes.queries) if counts else None
+        if self.segments_ != ["all"]:
+            view = QueryView.of("embedding+task").fit(outcomes.queries)
+            self.segment_centres_ = view.task_centres_[[view.tasks_.index(t)
+                                                        for t in self.segments_]]
 
     def segment_of(self, queries: Queries) -> np.ndarray:
         """Each query's segment: its task when it has its own chains, else the task whose
         training centroid is nearest (live prompts, unseen tasks)."""
         if self.segments_ == ["all"]:
             return np.zeros(len(queries), dtype=np.int64)
-        guessed = self.tasks_.predicted_tasks(queries.X)
+        # the nearest task among those with chains of their own, so a query of a small
+        # task goes where it resembles most, not to the first segment
+        guessed = np.argmax(np.asarray(queries.X, float) @ self.segment_centres_.T, axis=1)
         given = queries.task or (None,) * len(queries)
-        names = [str(t) if t is not None and str(t) in self.segments_
-                 else self.tasks_.tasks_[g] for t, g in zip(given, guessed, strict=True)]
-        return np.array([self.segments_.index(n) if n in self.segments_ else 0
-                         for n in names], dtype=np.int64)
+        return np.array([self.segments_.index(str(t)) if t is not None and str(t) in
+                         self.segments_ else g for t, g in zip(given, guessed, strict=True)],
+                        dtype=np.int64)
 
     def _training_evidence(self, outcomes: Outcomes, folds) -> Evidence:
         """Evidence for the training queries from models that never saw them."""
@@ -215,20 +219,16 @@ class JudgedCascade(Router):
     def _memo(self, queries: Queries, responses: np.ndarray) -> dict:
         """Evidence about the last queries and answers decided on (held, so the identity
         test cannot meet a recycled object), with the runs made on them."""
-        memo = self.__dict__.setdefault("memo_", {})
+        memo = self.__dict__.get("memo_") or {}
         if memo.get("queries") is not queries or memo.get("responses") is not responses:
-            memo.clear()
-            memo.update(queries=queries, responses=responses, runs={},
-                        evidence=self.evidence(queries, responses), picks=self.picks(queries))
+            memo = {"queries": queries, "responses": responses, "runs": {},
+                    "evidence": self.evidence(queries, responses), "picks": self.picks(queries)}
+            self.memo_ = memo  # swapped in whole: a concurrent caller keeps the one it holds
         return memo
 
     def simulate(self, outcomes: Outcomes, tradeoff: float = 0.0):
         """(quality, cost, calls) per query on a log with answers, at a tradeoff."""
-        if outcomes.responses is None:
-            raise ValueError(NEEDS_ANSWERS)
-        columns = [outcomes.column(m) for m in self.models_]
-        same = list(outcomes.models) == self.models_  # no copy: decisions are memoised
-        responses = outcomes.responses if same else outcomes.responses[:, columns]
+        columns, responses = self._answers_of(outcomes)
         answer, called, calls = self.decide(outcomes.queries, responses, tradeoff)
         reward = np.nan_to_num(outcomes.reward[:, columns], nan=0.0)
         cost = np.nan_to_num(outcomes.cost[:, columns], nan=0.0)
@@ -236,12 +236,16 @@ class JudgedCascade(Router):
 
     def answers(self, outcomes: Outcomes) -> np.ndarray:
         """Column (in models_) of the model whose answer is kept at the headline, per query."""
+        return self.decide(outcomes.queries, self._answers_of(outcomes)[1])[0]
+
+    def _answers_of(self, outcomes: Outcomes) -> tuple[list[int], np.ndarray]:
+        """(columns of models_ in the log, its answers in models_ order; the log's own
+        array when the order agrees, so the memo of decisions keeps its identity)."""
         if outcomes.responses is None:
             raise ValueError(NEEDS_ANSWERS)
         columns = [outcomes.column(m) for m in self.models_]
         same = list(outcomes.models) == self.models_
-        return self.decide(outcomes.queries, outcomes.responses if same
-                           else outcomes.responses[:, columns])[0]
+        return columns, outcomes.responses if same else outcomes.responses[:, columns]
 
     def _score(self, queries: Queries) -> np.ndarray:
         return self.prior_.score(queries)
@@ -253,7 +257,7 @@ class JudgedCascade(Router):
         policies = self.policies(tradeoff)
         decisions = []
         for s, row, pick in zip(self.segment_of(queries), scores, picks, strict=True):
-            chain = self.chain_of(policies[s], pick)
+            chain = list(dict.fromkeys(self.chain_of(policies[s], pick)))
             decisions.append(Decision(chain[0], dict(zip(self.models_, row.tolist(),
                                                          strict=True)),
                                       tuple(chain[1:]), policies[s].thresholds[0]))

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from routers.base import Learned, Outcomes, Queries, Router
-from routers.calibration import Calibrator, logit, reliability
+from routers.calibration import METHODS, Calibrator, logit, reliability
 from routers.crossfit import cross_fit, text_folds
 from routers.features import PRESETS
 
@@ -32,7 +32,7 @@ class StackedRouter(Router):
     space = {"bases": {"kind": "json", "help": "Router kinds to combine (their defaults)"},
              "features": {"kind": "choice", "choices": PRESETS,
                           "help": "Query features every base sees (routers/features.py)"},
-             "calibration": {"kind": "choice", "choices": ("platt", "isotonic")},
+             "calibration": {"kind": "choice", "choices": METHODS},
              "folds": {"low": 2, "high": 10, "help": "Cross-fitting folds on the training split"},
              "C": {"low": 0.001, "high": 100.0, "help": "Meta-model inverse regularisation"}}
 
@@ -66,6 +66,9 @@ class StackedRouter(Router):
         return lambda: cls(**({"features": self.features} if "features" in takes else {}))
 
     def _reset(self, outcomes: Outcomes) -> None:
+        if self.calibration not in METHODS:  # platt: the logistic meta-model itself
+            raise ValueError(f"unknown calibration '{self.calibration}'; known: "
+                             f"{', '.join(METHODS)}")
         makers = {kind: self._make(kind) for kind in dict.fromkeys(self.bases)}
         if not makers:
             raise ValueError("stacking needs at least one base router")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from routers import Outcomes, Queries, Router
+from routers import Outcomes, Queries, Router, chains
 from routers.budget import tradeoff_for_budget
 from routers.calibration import Calibrator, reliability
 from routers.compare import cheapest_model, cost_range, zero_router
@@ -48,11 +48,14 @@ def fitted():
 
 
 def test_the_judge_never_reads_the_score_of_the_query_it_judges(fitted):
-    router, _, test = fitted
+    router, train, test = fitted
+    assert not set(train.queries.text) & set(test.queries.text)  # different queries
     before = router.decide(test.queries, test.responses, tradeoff=0.0)
     rng = np.random.default_rng(1)
-    shuffled = Outcomes(test.queries, test.models, rng.permutation(test.reward), test.cost,
-                        test.responses)
+    # fresh copies, so nothing remembered about `test` can answer for them
+    copied = Queries(tuple(test.queries.text), test.queries.X.copy(), test.queries.task)
+    shuffled = Outcomes(copied, test.models, rng.permutation(test.reward), test.cost,
+                        test.responses.copy())
     for tradeoff in router.points()[::10]:
         kept, _, calls = router.simulate(test, tradeoff)
         again, _, calls_again = router.simulate(shuffled, tradeoff)
@@ -172,6 +175,45 @@ def test_a_budget_is_chosen_on_out_of_fold_scores_and_fits_on_training():
     for budget in (0.002, 0.005, 0.012):
         point = tradeoff_for_budget(router, oof, log, budget, grid)
         assert point.train_cost <= budget + 1e-12
-    generous = tradeoff_for_budget(router, oof, log, 1.0, grid)
-    first = tradeoff_for_budget(router, oof, log, 1.0, grid[:1])  # λ = 0 only
-    assert generous.train_quality >= first.train_quality  # a budget never buys less
+    # by hand: the λ of best out-of-fold quality among those within the budget
+    rows = np.arange(len(log.reward))
+    by_hand = []
+    for t in grid:
+        chosen = router.choose(oof, None, t)
+        by_hand.append((log.reward[rows, chosen].mean(), -log.cost[rows, chosen].mean(), t))
+    fitting = [h for h in by_hand if -h[1] <= 0.005]
+    point = tradeoff_for_budget(router, oof, log, 0.005, grid)
+    assert point.train_quality == pytest.approx(max(fitting)[0])
+    assert point.tradeoff == max(fitting)[2]
+
+
+def test_a_cascade_never_keeps_an_answer_it_did_not_pay_for():
+    """A model that gave no answer (empty, or missing in the log) has nothing to judge:
+    the chain keeps the last answer it paid for, never an uncalled model's."""
+    cost = np.tile([1.0, 2.0, 3.0], (4, 1))
+    picks = np.zeros((4, 1), dtype=np.int64)
+
+    def probs(prefix):  # the judge saw no answer at all
+        return np.full((4, 3), -1.0)
+    answer, spent, calls, called = chains.run((2,), (0.0,), probs, picks, cost)
+    assert (answer == 2).all() and (spent == 3.0).all() and called[:, 2].all()
+    answer, spent, _, called = chains.run((1, 2), (0.9, 0.0), probs, picks, cost)
+    assert (answer == 2).all() and (spent == 5.0).all()
+    assert called[np.arange(4), answer].all()
+
+
+def test_a_query_of_a_small_task_takes_the_nearest_big_tasks_chains():
+    log = answered_log(600)
+    # a third task, too small for chains of its own, close to task1's queries
+    task = list(log.queries.task)
+    near = [i for i, t in enumerate(task) if t == "task1"][:20]
+    for i in near:
+        task[i] = "rare"
+    small = Outcomes(Queries(log.queries.text, log.queries.X, tuple(task)), log.models,
+                     log.reward, log.cost, log.responses)
+    router = JudgedCascade(folds=3, samples=1).fit(small)
+    assert router.segments_ == ["task0", "task1"]
+    rare = small.queries.subset(near)
+    assert (router.segment_of(rare) == 1).all()  # task1's, not the first segment's
+    live = Queries(rare.text, rare.X)  # no task at all: predicted from the embedding
+    assert (router.segment_of(live) == 1).all()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.routing.configs import RouterConfig, router_maker
+from app.routing.configs import RouterConfig, RouterProblem, router_maker
 from app.store.db import Store
 from routers.base import Outcomes, Router, column_means
 from routers.budget import cascade_point_for_budget, tradeoff_for_budget
@@ -28,21 +28,36 @@ from routers.evaluate import Curve, bootstrap, hull_quality_at, ndch, tradeoff_g
 FOLDS = 5
 
 
+def out_of_fold(store: Store, config: RouterConfig, router: Router, train: Outcomes
+                ) -> np.ndarray:
+    """The fitted router's out-of-fold scores on the training split: its own when fitting
+    made them (stacking), else from a 5-fold cross-fit of its config (an onboarded model
+    learns from its whole training log there: only λ is chosen on them)."""
+    oof = router.out_of_fold_scores()
+    if oof is not None:
+        return oof
+    try:
+        return cross_fit(router_maker(store, config), train,
+                         text_folds(train.queries.text, FOLDS))
+    except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
+        raise RouterProblem(f"router '{config.name}' could not be cross-validated on the "
+                            f"training split to choose a budget's point: {exc}") from None
+
+
 def router_rows(store: Store, config: RouterConfig, router: Router, train: Outcomes,
-                test: Outcomes, curve: Curve, budgets, n_boot: int) -> list[dict]:
-    """One row per budget (USD per query) for a fitted router."""
+                test: Outcomes, curve: Curve, budgets, n_boot: int,
+                scores: np.ndarray | None = None) -> list[dict]:
+    """One row per budget (USD per query) for a fitted router (`scores`: its scores of
+    the test queries, when the caller has them)."""
     floor = cheapest_model(test)
     if router.simulates:
         points = [cascade_point_for_budget(router, train, b) for b in budgets]
         runs = [router.simulate(test, p.point)[:2] for p in points]
     else:
-        oof = router.out_of_fold_scores()
-        if oof is None:
-            oof = cross_fit(router_maker(store, config), train,
-                            text_folds(train.queries.text, FOLDS))
+        oof = out_of_fold(store, config, router, train)
         grid = tradeoff_grid(max(router.costs_.values(), default=1.0))
         points = [tradeoff_for_budget(router, oof, train, b, grid) for b in budgets]
-        scores = router.score(test.queries)
+        scores = router.score(test.queries) if scores is None else scores
         columns = np.array([test.column(m) for m in router.models_])
         rows = np.arange(len(test.queries))
         reward, cost = np.nan_to_num(test.reward, nan=0.0), np.nan_to_num(test.cost, nan=0.0)
@@ -50,7 +65,7 @@ def router_rows(store: Store, config: RouterConfig, router: Router, train: Outco
         for p in points:
             chosen = columns[router.choose(scores, None, p.tradeoff)]
             runs.append((reward[rows, chosen], cost[rows, chosen]))
-    best = _best_single(train)
+    best = best_single(train)
     strong = np.nan_to_num(test.reward[:, test.column(best)], nan=0.0)
     rows = []
     for b, p, (quality, cost) in zip(budgets, points, runs, strict=True):
@@ -65,7 +80,7 @@ def router_rows(store: Store, config: RouterConfig, router: Router, train: Outco
     return rows
 
 
-def _best_single(train: Outcomes) -> str:
+def best_single(train: Outcomes) -> str:
     """The best single model on the training split (the cheaper on ties)."""
     quality, cost = column_means(train.reward, 0.0), column_means(train.cost, 0.0)
     return train.models[max(range(len(train.models)), key=lambda j: (quality[j], -cost[j]))]

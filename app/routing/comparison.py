@@ -118,8 +118,9 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         if budgets:
             say(f"Choosing {config.name}'s budget points by cross-validation",
                 (i + 0.8) / max(len(configs), 1))
-            at_budget += budget_view.router_rows(store, config, router, mine.outcomes.subset(
-                data.train), own_test, curves[config.name], budgets, n_boot)
+            at_budget += budget_view.router_rows(
+                store, config, router, mine.outcomes.subset(data.train), own_test,
+                curves[config.name], budgets, n_boot, scores.get(config.name, (None,))[0])
     if probes and axis.kind != "usd":
         notes.append("Self-consistency from the probe log is left out: it needs dollar "
                      "costs for every model.")

@@ -75,7 +75,7 @@ def with_responses(store: Store, data: DatasetForRouting) -> DatasetForRouting:
         return data
     dataset_id = datasets.id_of(store, data.name)
     found = datasets.responses(store, dataset_id, data.query_ids, data.outcomes.models)
-    if not any(r is not None for r in found.ravel()):
+    if not any(r is not None and str(r).strip() for r in found.ravel()):
         raise RouterProblem(NEEDS_ANSWERS)
     return replace(data, outcomes=replace(data.outcomes, responses=found))
 

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from app.routing import catalog
+from app.routing.budgets import out_of_fold
 from app.routing.comparison import default_pair
 from app.routing.configs import (
     OPERATING,
@@ -29,13 +30,11 @@ from app.routing.configs import (
     RouterProblem,
     fit_router,
     load_for_routing,
-    router_maker,
 )
 from app.store.db import Store
 from routers import Queries, Router
 from routers.axis import cost_axis
 from routers.budget import tradeoff_for_budget
-from routers.crossfit import cross_fit, text_folds
 from routers.evaluate import Curve, bootstrap, single_model_curves, tradeoff_grid
 
 
@@ -100,13 +99,14 @@ def calibrate(store: Store, config: RouterConfig, *, budget: float | None = None
     router = router or fit_router(store, config, data)
     train = data.outcomes.subset(data.train)
     if budget is not None:
-        point = _for_budget(router, train, budget, router_maker(store, config))
+        point = _for_budget(store, config, router, train, budget)
     else:
         point = _for_share(router, train, strong_share)
     return replace(point, expected=expected_at(router, data, point))
 
 
-def _for_budget(router: Router, train, budget: float, make) -> OperatingPoint:
+def _for_budget(store: Store, config: RouterConfig, router: Router, train, budget: float
+                ) -> OperatingPoint:
     """The λ of best training quality within the budget, judged on out-of-fold scores
     (5-fold cross-validation on the training split: in-sample scores flatter a router
     and its λ would overspend on new queries)."""
@@ -121,7 +121,7 @@ def _for_budget(router: Router, train, budget: float, make) -> OperatingPoint:
         raise RouterProblem(f"a budget of ${budget:g} per 1,000 queries is outside what the "
                             f"models cost on the training split (${low:.4g} for the cheapest "
                             f"to ${high:.4g} for the dearest); choose one in that range")
-    oof = cross_fit(make, priced, text_folds(priced.queries.text, 5))
+    oof = out_of_fold(store, config, router, priced)
     grid = tradeoff_grid(max(router.costs_.values(), default=1.0))
     chosen = tradeoff_for_budget(router, oof, priced, budget / 1000, grid)
     return OperatingPoint(tradeoff=chosen.tradeoff, budget=budget)

@@ -14,6 +14,7 @@ from app.present.figures import (
 )
 from app.present.report import render
 from app.present.text import plain
+from app.routing.budgets import best_single
 from app.routing.comparison import Comparison, compare, summary
 from app.routing.configs import RouterConfig, RouterProblem
 from app.store.datasets import Dataset
@@ -21,16 +22,14 @@ from app.ui import resources, state
 from routers.base import column_means
 
 
-def budgets_input(matrix) -> tuple[float, ...]:
+def budgets_input(data) -> tuple[float, ...]:
     """Budgets (USD per query) typed by the user in USD per 1,000 queries; suggested: 10%,
-    25% and 50% of the training split's best single model's cost ($0.5, $1.25 and $2.5
-    on RouterBench, where GPT-4 costs $5)."""
-    train = np.array([str(s).lower() == "train" for s in matrix.splits])
-    rows = train if train.any() else np.ones(len(train), bool)
-    quality = column_means(matrix.scores[rows], fill=0.0)
-    costs = column_means(matrix.costs[rows], fill=0.0) * 1000
-    best = costs[int(np.argmax(quality))] if len(costs) else 0.0
-    suggested = ", ".join(f"{nice(best * f):g}" for f in (0.1, 0.25, 0.5)) if best > 0 else ""
+    25% and 50% of the best single model's cost on the training split ($0.5, $1.25 and
+    $2.5 on RouterBench, where GPT-4 costs $5)."""
+    train = data.outcomes.subset(data.train)
+    best = train.column(best_single(train)) if len(train.models) else None
+    cost = column_means(train.cost, fill=0.0)[best] * 1000 if best is not None else 0.0
+    suggested = ", ".join(f"{nice(cost * f):g}" for f in (0.1, 0.25, 0.5)) if cost > 0 else ""
     typed = st.text_input("Budgets (USD per 1,000 queries, comma-separated)", suggested,
                           key="compare_budgets",
                           help="Each router's quality on its hull and at the operating point "

@@ -115,12 +115,14 @@ class LiveCascade(LiveRouter):
         answers = np.full((1, len(router.models_)), None, dtype=object)
         for k, model in enumerate(chain):
             call = self.call(result, model, prompt)
-            if call.ok:
+            if call.ok and call.text.strip():  # an empty reply is no answer to keep
                 answers[0, router.models_.index(model)] = call.text
             if all(a is None for a in answers[0]):
                 continue  # nothing to judge yet: the next model gets the prompt
             p = router.answer_probabilities(query, answers)[0]
             best = int(np.argmax(p))
+            if p[best] < 0:  # nothing it can judge (only empty answers so far): go on
+                continue
             shown = ", ".join(f"{m} {v:.2f}" for m, v in zip(router.models_, p, strict=True)
                               if v >= 0)
             self.record(result, Step("judge", f"learned judge {self.learned.name}: P(right) "
