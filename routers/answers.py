@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from routers.features import char_grams
+
 HASH_FEATURES = 2 ** 12
 _LETTER = re.compile(r"^\W*\(?([A-Ea-e])\)?(?:[\s.):,]|$)")
 _STATED = re.compile(r"answer(?: is|:)\s*\(?([A-E])\b", re.IGNORECASE)
@@ -81,8 +83,4 @@ class AnswerTable:
 
 def hashed_answers(texts) -> sparse.csr_matrix:
     """L2-normalised hashed character 2-4-grams of each answer (first 2,000 characters)."""
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    vectorizer = HashingVectorizer(n_features=HASH_FEATURES, analyzer="char_wb",
-                                   ngram_range=(2, 4), alternate_sign=False, norm="l2")
-    return vectorizer.transform([str(t or "")[:2000] for t in texts]).tocsr()
+    return char_grams(texts, HASH_FEATURES, 2000).tocsr()

@@ -110,11 +110,17 @@ class QueryView:
 
 def hashed(texts) -> np.ndarray:
     """(n, 512) L2-normalised hashed character 2-4-gram counts."""
+    return char_grams(texts, HASH_DIM, 4000).toarray()
+
+
+def char_grams(texts, n_features: int, max_chars: int):
+    """Sparse (n, n_features) L2-normalised hashed character 2-4-gram counts of each
+    text's first `max_chars` characters (the lexical view of queries and of answers)."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    vectorizer = HashingVectorizer(n_features=HASH_DIM, analyzer="char_wb",
+    vectorizer = HashingVectorizer(n_features=n_features, analyzer="char_wb",
                                    ngram_range=(2, 4), alternate_sign=False, norm="l2")
-    return vectorizer.transform([str(t or "")[:4000] for t in texts]).toarray()
+    return vectorizer.transform([str(t or "")[:max_chars] for t in texts])
 
 
 def _log_lengths(texts) -> np.ndarray:
