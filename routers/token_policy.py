@@ -65,3 +65,30 @@ def first_deferral(policy, features: np.ndarray) -> int | None:
         return None
     deferred = np.flatnonzero(policy.defer(features))
     return int(deferred[0]) if len(deferred) else None
+
+
+def policy_to_dict(policy) -> dict:
+    """A policy as JSON-ready data (stored with its training figures)."""
+    if isinstance(policy, ThresholdPolicy):
+        return {"family": "threshold", "threshold": float(policy.threshold)}
+    return {"family": "logistic", "weights": [float(w) for w in policy.weights],
+            "bias": float(policy.bias)}
+
+
+def policy_from_dict(data: dict):
+    if data.get("family") == "threshold":
+        return ThresholdPolicy(float(data["threshold"]))
+    if data.get("family") == "logistic" and len(data.get("weights", ())) == len(FEATURES):
+        return LogisticPolicy(tuple(float(w) for w in data["weights"]),
+                              float(data.get("bias", 0.0)))
+    raise ValueError(f"not a token-routing policy: {data!r}")
+
+
+def describe(policy) -> str:
+    """A policy in words, for tables and steps."""
+    if isinstance(policy, ThresholdPolicy):
+        if policy.threshold <= 0.0:
+            return "never defer (the small model alone)"
+        return f"defer when top probability < {policy.threshold:.2f}"
+    terms = " ".join(f"{w:+.2f}·{name}" for w, name in zip(policy.weights, FEATURES, strict=True))
+    return f"defer when {terms} {policy.bias:+.2f} > 0"
