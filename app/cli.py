@@ -10,6 +10,7 @@ from pathlib import Path
 
 from app import settings
 from app.cli_routers import add_parsers as add_router_parsers
+from app.cli_token import add_parsers as add_token_parsers
 from app.data.collect import CollectProblem
 from app.data.importers import (
     FORMATS,
@@ -136,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     onb.set_defaults(run=_onboard)
 
     add_router_parsers(verbs, _store, _strict_json)
+    add_token_parsers(verbs, _store)
 
     mod = verbs.add_parser("models", help="list the model pool and check reachability")
     mod.add_argument("--check", action="store_true", help="call each model (cheap check)")

@@ -175,6 +175,10 @@ def delete_dataset(cur, name: str) -> bool:
     cur.execute("DELETE FROM routed_calls WHERE dataset_id = ?", [found[0][0]])
     cur.execute("DELETE FROM queries WHERE dataset_id = ?", [found[0][0]])
     cur.execute("DELETE FROM datasets WHERE dataset_id = ?", [found[0][0]])
+    # token policies trained on this log, and their test answers, go with it (the cache of
+    # continuations stays: it is keyed by prompt text and still true)
+    cur.execute("DELETE FROM token_policies WHERE dataset = ?", [name])
+    cur.execute("DELETE FROM token_evaluations WHERE dataset = ?", [name])
     return True
 
 

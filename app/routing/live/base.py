@@ -80,7 +80,7 @@ class LiveRouter:
         specs = []
         for p in inspect.signature(cls.__init__).parameters.values():
             if p.kind is p.KEYWORD_ONLY and p.name not in ("embed", "descriptors", "prompt",
-                                                           "learned"):
+                                                           "learned", "continuation"):
                 default = p.default if p.default is not None else []
                 specs.append(Param(p.name, default, "json" if isinstance(default, list)
                                    else kind_of(default)))

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from app.models.continuation import Continuation, completion_prompt, continue_text
 from app.routing.live.base import LiveResult, LiveRouter, Step
-from routers.token_policy import ThresholdPolicy, first_deferral, token_features
+from routers.token_policy import ThresholdPolicy, describe, first_deferral, token_features
+
+TRAINED = "trained:"  # `policy` naming the dataset whose trained policies to use
 
 
 @dataclass(frozen=True)
@@ -29,14 +31,36 @@ class TokenRouter(LiveRouter):
     name = "token-router"
     title = "Token-level router (CITER: small writes, large takes the unsure spans)"
     model_params = ("small", "large")
+    trained_policy_params = ("policy",)  # "threshold" or "trained:DATASET"
 
     def __init__(self, pool, on_step=None, *, small: str = "smollm2", large: str = "gemma3",
                  threshold: float = 0.3, span: int = 6, chunk: int = 12,
-                 max_tokens: int = 48):
+                 max_tokens: int = 48, policy: str = "threshold", tradeoff: float = 3.0,
+                 learned=None, continuation=None):
         super().__init__(pool, on_step)
         self.small, self.large = small, large
-        self.policy = ThresholdPolicy(threshold)
+        # `learned`: a trained policy the app loaded (resources); any object with .defer
+        self.policy = learned if learned is not None else ThresholdPolicy(threshold)
+        if str(policy).startswith(TRAINED) and learned is None:
+            raise ValueError(f"policy '{policy}' needs its trained policy loaded "
+                             "(TokenRouter.resources)")
         self.span, self.chunk, self.max_tokens = int(span), int(chunk), int(max_tokens)
+        # how a model continues the answer: the real call unless training replays a cache
+        self.continuation = continuation
+
+    @classmethod
+    def resources(cls, store, params: dict) -> dict:
+        policy = str(params.get("policy", "threshold"))
+        if not policy.startswith(TRAINED):
+            return {}
+        from app.routing.token_training import trained_policy
+
+        return {"learned": trained_policy(store, policy[len(TRAINED):].strip(),
+                                          float(params.get("tradeoff", 3.0)))}
+
+    @property
+    def policy_text(self) -> str:
+        return describe(self.policy)
 
     def run(self, prompt: str, verifier: dict | None = None) -> LiveResult:
         result = LiveResult()
@@ -104,8 +128,8 @@ class TokenRouter(LiveRouter):
                   top: int) -> Continuation | None:
         """One continuation call, recorded as a step; None (after an error step) if it
         failed."""
-        step = continue_text(self.pool[model], prompt, result.answer, max_tokens=max_tokens,
-                             top=top)
+        step = (self.continuation or continue_text)(
+            self.pool[model], prompt, result.answer, max_tokens=max_tokens, top=top)
         call = step.call
         if not call.ok:
             self.record(result, Step("error", call.error.message, model, 0.0,
