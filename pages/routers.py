@@ -10,6 +10,7 @@ from app.ui.context import page_context
 from app.ui.onboard_view import onboard_section
 from app.ui.router_form import params_form
 from app.ui.router_panel import save, saved_list, try_router
+from app.ui.token_policy_view import token_policies_section
 
 ctx = page_context()
 store, dataset = ctx.store, ctx.require_dataset()
@@ -24,6 +25,8 @@ kind = st.selectbox("Router", catalog.kinds(), format_func=lambda k: catalog.kin
                     key="router_kind", on_change=_name_follows_kind)
 st.caption(catalog.kind(kind).describe())
 params = params_form(kind, list(models), key="router_params")
+if catalog.kind(kind).trained_policy_params:
+    token_policies_section(store, dataset)
 left, right = st.columns(2)
 name = left.text_input("Name", value=f"{kind}-{dataset.name}", key="router_name").strip()
 encoder = right.selectbox("Encoder", list(ENCODERS), key="router_encoder",

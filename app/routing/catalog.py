@@ -111,6 +111,11 @@ class Kind:
         return tuple(getattr(self.cls, "learned_judge_params", ()))
 
     @property
+    def trained_policy_params(self) -> tuple[str, ...]:
+        """Parameters that may name a dataset's trained token policies ("trained:NAME")."""
+        return tuple(getattr(self.cls, "trained_policy_params", ()))
+
+    @property
     def explore_param(self) -> str | None:
         """The exploration parameter of an online kind (LinUCB's alpha, Thompson's v)."""
         return getattr(self.cls, "explore_param", None)

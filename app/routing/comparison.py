@@ -128,6 +128,11 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         offline = _consistency(store, dataset, probes, data, test_rows, train)
         if offline is not None:
             curves[offline.name] = offline
+    if axis.kind == "usd":  # the token router's costs are dollars, from its real calls
+        token, token_note = _token_router(store, dataset, data, test_rows)
+        if token is not None:
+            curves[token.name] = token
+        notes += [token_note] if token_note else []
     say("Computing metrics and confidence intervals", 0.95)
     oracle_quality = references["oracle"].quality[0]
     on_axis = {"has_cost": axis.has_cost, "dollars": axis.kind == "usd"}
@@ -270,3 +275,22 @@ def _consistency(store: Store, dataset: str, probes: str, data: DatasetForRoutin
     if curve is None or curve.quality.shape[1] != len(prompt_ids):
         return None  # the probe log must cover every test query to compare fairly
     return curve
+
+
+def _token_router(store: Store, dataset: str, data: DatasetForRouting,
+                  test_rows: np.ndarray) -> tuple[Curve | None, str]:
+    """The trained token router over λ, from its stored answers to exactly these test
+    queries (`routelab token-train`); (None, "") when it was never trained here."""
+    from app.routing.token_training import token_curve
+
+    source = dict(store.rows("SELECT query_id, source_id FROM queries q JOIN datasets d "
+                             "USING (dataset_id) WHERE d.name = ?", [dataset]))
+    curve, note = token_curve(store, dataset,
+                              [source[int(q)] for q in data.query_ids[test_rows]])
+    checkable = store.rows("SELECT count(*) FROM queries q JOIN datasets d USING "
+                           "(dataset_id) WHERE d.name = ? AND q.verifier IS NOT NULL",
+                           [dataset])[0][0]
+    if curve is None and not note and checkable:
+        note = (f"The token-level router (CITER) joins this comparison once trained: "
+                f"`routelab token-train --dataset {dataset}` (rollouts on the local models).")
+    return curve, note

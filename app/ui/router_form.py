@@ -20,6 +20,11 @@ def params_form(kind: str, models: list[str], key: str) -> dict | None:
         with columns[i % len(columns)]:
             picks_model = spec.name in entry.model_params and isinstance(spec.default, str)
             judges = learned_judges() if spec.name in entry.learned_judge_params else []
+            if spec.name in entry.trained_policy_params:
+                spec = Param(spec.name, spec.default, "choice",
+                             choices=(spec.default, *trained_policies()),
+                             help="`threshold`, or the policies trained on a dataset "
+                             "(`routelab token-train`); `tradeoff` picks the nearest λ")
             value = _widget(spec, models + judges, f"{key}_{kind}_{spec.name}", picks_model)
         if value is _INVALID:
             ok = False
@@ -70,6 +75,15 @@ def learned_judges() -> list[str]:
 
     return [LEARNED + c.name for c in saved_configs(resources.store())
             if c.kind in catalog.CATALOG and catalog.kind(c.kind).needs_responses]
+
+
+def trained_policies() -> list[str]:
+    """"trained:DATASET" for every dataset with trained token-routing policies."""
+    from app.routing.live.token_router import TRAINED
+    from app.routing.token_training import trained_datasets
+    from app.ui import resources
+
+    return [TRAINED + name for name in trained_datasets(resources.store())]
 
 
 def pool_names() -> list[str]:
