@@ -19,6 +19,7 @@ from bench import (
     local_models,
     quality,
     routers,
+    token_router,
 )
 from bench.report import ROOT, read_sections, section_markdown, write_markdown
 
@@ -31,6 +32,8 @@ SUITES = {
     "feedback": ("Feedback (bench/feedback.py)", feedback.run),
     "live_routers": ("Live routers on the demo prompts (bench/live_routers.py)",
                      live_routers.run),
+    "token_router": ("Token router trained by rollouts (bench/token_router.py)",
+                     token_router.run),
     "load": ("Load (bench/load.py)", load.run),
     "local_models": ("Local models, portable vs native build (bench/local_models.py)",
                      local_models.run),
