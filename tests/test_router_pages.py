@@ -113,3 +113,40 @@ def test_the_name_follows_the_chosen_kind(app):
     assert app.text_input(key="router_name").value == "knn-toy"
     app.selectbox(key="router_kind").select("centroid").run()
     assert not app.exception and app.text_input(key="router_name").value == "centroid-toy"
+
+
+def test_the_trained_token_router_on_compare_and_routers_pages(app):
+    """Stored test answers of a trained token policy: a deployable curve on Compare; the
+    Routers page lists the policy and offers it to the live token router."""
+    import json
+
+    from app.routing.token_training import TOKEN_CURVE
+    from app.ui import resources
+    from routers.token_policy import ThresholdPolicy, policy_to_dict
+
+    store = resources.store()
+    sources = [s for (s,) in store.rows("SELECT source_id FROM queries")]
+
+    def add(cur):
+        cur.execute("INSERT INTO token_policies (dataset, tradeoff, family, policy, "
+                    "train_reward, heldout, settings) VALUES ('toy', 3, 'threshold', ?, 0.6, "
+                    "'{\"threshold\": 0.55, \"logistic\": 0.5}', '{}')",
+                    [json.dumps(policy_to_dict(ThresholdPolicy(0.35)))])
+        for source in sources:
+            cur.execute("INSERT INTO token_evaluations VALUES ('toy', 3, ?, 1, 0.002, 900, "
+                        "8, 2, 'x')", [source])
+    store.write(add)
+    app.switch_page(str(REPO / "pages" / "compare.py")).run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value
+    row = table[table["name"] == TOKEN_CURVE]
+    assert len(row) == 1 and bool(row["deployable"].iloc[0])
+    assert any("tokens written by the large model" in i.value and "20%" in i.value
+               for i in app.info)
+    app.switch_page(str(REPO / "pages" / "routers.py")).run()
+    app.selectbox(key="router_kind").select("token-router").run()
+    assert not app.exception, app.exception
+    assert "trained:toy" in app.selectbox(key="router_params_token-router_policy").options
+    policies = next(d.value for d in app.dataframe if "family" in d.value.columns)
+    assert policies["policy"].tolist() == ["defer when top probability < 0.35"]
+    assert policies["test accuracy"].tolist() == [1.0]
