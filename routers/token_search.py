@@ -24,6 +24,7 @@ from routers.token_policy import FEATURES, LogisticPolicy, ThresholdPolicy
 
 THRESHOLDS = (0.0, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95)  # 0.0 never defers: the small model alone
 TRADEOFFS = (0.0, 1.0, 3.0, 10.0, 30.0)  # λ: score points per USD per 1,000 queries
+DEFAULT_TRADEOFF = 3.0  # the live router's default λ and the Compare curve's headline point
 COST_UNIT = 1000.0  # the reward reads cost as USD per 1,000 queries
 
 Rollout = Callable[[object, int], tuple[float, float]]  # (policy, prompt) -> (score, USD)
@@ -70,6 +71,11 @@ class Search:
     generations: int = 2
     elite: int = 3
     seed: int = 0
+
+    def policies(self, tradeoffs: int, folds: int) -> int:
+        """How many policies a search tries at most (for progress)."""
+        later = (self.generations - 1) * self.population * tradeoffs * (folds + 1)
+        return len(self.thresholds) + self.population + 1 + later
 
 
 def search(rollout: Rollout, n: int, folds: list[tuple[np.ndarray, np.ndarray]],

@@ -33,7 +33,7 @@ from app.store.db import Store
 from routers.crossfit import text_folds
 from routers.evaluate import Curve
 from routers.token_policy import describe, policy_from_dict, policy_to_dict
-from routers.token_search import TRADEOFFS, Choice, Search, search
+from routers.token_search import DEFAULT_TRADEOFF, TRADEOFFS, Choice, Search, search
 
 Progress = Callable[[str, float], None]
 DEFAULT_SEARCH = Search()
@@ -180,17 +180,18 @@ def train(store: Store, dataset: str, pool: dict[str, ModelSpec], *, prompts: in
         raise TokenTrainingProblem(f"not in the model pool: {', '.join(missing)}")
     chosen = stratified(split_prompts(store, dataset)[0], prompts)
     cache = CachedContinuations(store)
-    total = len(settings.thresholds) + settings.population * settings.generations
+    split = text_folds([p.text for p in chosen], folds, settings.seed)
+    # at most: policies that decide alike on every prompt are one rollout each
+    total = settings.policies(len(tradeoffs), len(split))
 
     def rollout(policy, i: int) -> tuple[float, float]:
         done = roll_out(pool, cache, shape, policy, chosen[i])
         return done.score, done.cost_usd
 
     def tried(count: int) -> None:
-        say(f"{count} policies rolled out on {len(chosen)} prompts "
-            f"({cache.new_calls} new model calls)", min(count / (total * 2), 0.99))
+        say(f"{count} policies rolled out on {len(chosen)} prompts (at most {total}; "
+            f"{cache.new_calls} new model calls)", min(count / total, 0.99))
 
-    split = text_folds([p.text for p in chosen], folds, settings.seed)
     choices = search(rollout, len(chosen), split, tradeoffs, settings, tried)
     recorded = json.dumps({**asdict(shape), **asdict(settings), "folds": len(split),
                            "prompts": [p.source_id for p in chosen]})
@@ -253,12 +254,12 @@ def evaluate(store: Store, dataset: str, pool: dict[str, ModelSpec], *,
     test = split_prompts(store, dataset)[1]
     cache = CachedContinuations(store)
     done: dict[object, list[Rollout]] = {}
-    for n, policy in enumerate(dict.fromkeys(t.policy for t in kept)):
+    distinct = list(dict.fromkeys(t.policy for t in kept))  # λs that kept the same policy
+    for n, policy in enumerate(distinct):
         runs = []
         for i, prompt in enumerate(test):
             say(f"{describe(policy)}: test prompt {i + 1} of {len(test)} "
-                f"({cache.new_calls} new model calls)",
-                (n + i / len(test)) / len(dict.fromkeys(t.policy for t in kept)))
+                f"({cache.new_calls} new model calls)", (n + i / len(test)) / len(distinct))
             runs.append(roll_out(pool, cache, shape, policy, prompt))
         done[policy] = runs
 
@@ -317,7 +318,7 @@ def token_curve(store: Store, dataset: str, source_ids: list[str]
     values = np.array([[table[lam][s] for s in source_ids] for lam in tradeoffs], float)
     shares = values[:, :, 3].sum(axis=1) / np.maximum(values[:, :, 2:].sum(axis=(1, 2)), 1)
     curve = Curve(TOKEN_CURVE, np.array(tradeoffs), values[:, :, 0], values[:, :, 1],
-                  headline=int(np.argmin([abs(lam - 3.0) for lam in tradeoffs])))
+                  headline=int(np.argmin([abs(lam - DEFAULT_TRADEOFF) for lam in tradeoffs])))
     note = ("Token router (trained): tokens written by the large model, by λ: "
             + ", ".join(f"λ={lam:g}: {share:.0%}"
                         for lam, share in zip(tradeoffs, shares, strict=True))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from app.models.continuation import Continuation, completion_prompt, continue_text
 from app.routing.live.base import LiveResult, LiveRouter, Step
 from routers.token_policy import ThresholdPolicy, describe, first_deferral, token_features
+from routers.token_search import DEFAULT_TRADEOFF
 
 TRAINED = "trained:"  # `policy` naming the dataset whose trained policies to use
 
@@ -35,8 +36,8 @@ class TokenRouter(LiveRouter):
 
     def __init__(self, pool, on_step=None, *, small: str = "smollm2", large: str = "gemma3",
                  threshold: float = 0.3, span: int = 6, chunk: int = 12,
-                 max_tokens: int = 48, policy: str = "threshold", tradeoff: float = 3.0,
-                 learned=None, continuation=None):
+                 max_tokens: int = 48, policy: str = "threshold",
+                 tradeoff: float = DEFAULT_TRADEOFF, learned=None, continuation=None):
         super().__init__(pool, on_step)
         self.small, self.large = small, large
         # `learned`: a trained policy the app loaded (resources); any object with .defer
@@ -56,7 +57,7 @@ class TokenRouter(LiveRouter):
         from app.routing.token_training import trained_policy
 
         return {"learned": trained_policy(store, policy[len(TRAINED):].strip(),
-                                          float(params.get("tradeoff", 3.0)))}
+                                          float(params.get("tradeoff", DEFAULT_TRADEOFF)))}
 
     @property
     def policy_text(self) -> str:
