@@ -62,6 +62,13 @@ def dashboard_answers(port: int) -> bool:
         return False
 
 
+def as_in_a_terminal() -> None:
+    """Ctrl-C reaches a command run in a terminal. A suite started in the background
+    without job control (`make test &` in a script) ignores SIGINT, its children inherit
+    that, and the SIGINT case would then test the shell instead of `routelab serve`."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT,
                                  signal.SIGKILL], ids=lambda s: s.name)
 def test_no_child_survives_serve(sig, tmp_path):
@@ -72,7 +79,7 @@ def test_no_child_survives_serve(sig, tmp_path):
     serve = subprocess.Popen(
         [str(Path(sys.executable).parent / "routelab"), "serve", "--", "--server.port",
          str(web), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=as_in_a_terminal)
     try:
         wait_until(lambda: dashboard_answers(web) and local_server.is_up(models), 240,
                    "the dashboard and the model server")
