@@ -12,6 +12,7 @@ import sys
 from bench import (
     collect,
     embed_map,
+    evaluate,
     feedback,
     ingest,
     live_routers,
@@ -29,6 +30,7 @@ SUITES = {
     "embed_map": ("Embeddings and map (bench/embed_map.py)", embed_map.run),
     "routers": ("Routers (bench/routers.py)", routers.run),
     "quality": ("Routing quality on real logs (bench/quality.py)", quality.run),
+    "evaluate": ("Cold evaluate (bench/evaluate.py)", evaluate.run),
     "feedback": ("Feedback (bench/feedback.py)", feedback.run),
     "live_routers": ("Live routers on the demo prompts (bench/live_routers.py)",
                      live_routers.run),

@@ -61,3 +61,21 @@ def test_cache_is_shared_across_datasets_and_split_by_encoder(store, tmp_path, m
     X, fresh = embed_texts(store, ["What is 2+2?"], other)
     assert fresh == 1 and X.shape == (1, 512)
     assert store.rows("SELECT count(DISTINCT encoder) FROM embeddings")[0][0] == 2
+
+
+def test_bulk_bf16_vectors_match_float32_and_route_alike(slice_of_routerbench, store,
+                                                         monkeypatch):
+    """bfloat16 autocast for batches is kept only because its vectors stay within cosine
+    0.999 of float32's and every query keeps its nearest neighbour; one query is float32."""
+    from app.embed.embeddings import MiniLM, bf16_wanted
+    from app.store.datasets import query_texts
+
+    texts = query_texts(store, slice_of_routerbench)
+    exact, fast = MiniLM(bf16=False), MiniLM(bf16=True)
+    A, B = exact.encode(texts), fast.encode(texts)
+    assert len(texts) >= MiniLM.BULK and (A * B).sum(axis=1).min() > 0.999
+    nearest = [np.argsort(-(X @ X.T), axis=1)[:, 1] for X in (A, B)]
+    assert np.array_equal(*nearest)
+    assert np.array_equal(fast.encode(texts[:1]), exact.encode(texts[:1]))
+    monkeypatch.setenv("ROUTELAB_EMBED_BF16", "0")
+    assert not bf16_wanted()
