@@ -72,16 +72,12 @@ def _cached(store) -> int:
 
 def _singles(store, test: list[str]) -> dict[str, tuple[float, float]]:
     """{model: (accuracy, USD per query)} of the demo log's own answers on `test`."""
-    found: dict[str, list[tuple[float, float]]] = {}
-    wanted = set(test)
-    for model, source, score, cost in store.rows(
-            "SELECT o.model, q.source_id, o.score, coalesce(o.cost_usd, 0) FROM outcomes o "
-            "JOIN queries q USING (query_id) JOIN datasets d USING (dataset_id) "
-            "WHERE d.name = 'demo'"):
-        if source in wanted:
-            found.setdefault(model, []).append((score, cost))
-    return {m: tuple(np.mean(v, axis=0)) for m, v in sorted(found.items())
-            if len(v) == len(test)}
+    from app.routing.live.offline import logged
+
+    log = logged(store, "demo")
+    models = sorted({m for p in test for m in log.get(p, {})})
+    return {m: tuple(np.mean([log[p][m][:2] for p in test], axis=0)) for m in models
+            if all(m in log.get(p, {}) for p in test)}
 
 
 if __name__ == "__main__":

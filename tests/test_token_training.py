@@ -30,6 +30,7 @@ from routers.crossfit import text_folds
 from routers.token_policy import (
     LogisticPolicy,
     ThresholdPolicy,
+    describe,
     first_deferral,
     policy_from_dict,
     policy_to_dict,
@@ -141,7 +142,7 @@ def test_a_trained_policy_drives_the_live_router(store, pool):
     params = {"policy": "trained:demo", "tradeoff": 8.0}
     router = catalog.kind("token-router").build(params, pool,
                                                 **TokenRouter.resources(store, params))
-    assert router.policy == ThresholdPolicy(0.2) and "0.20" in router.policy_text
+    assert router.policy == ThresholdPolicy(0.2) and "0.20" in describe(router.policy)
     assert [t.tradeoff for t in trained(store, "demo")] == [0.0, 10.0]
     with pytest.raises(ValueError, match="resources"):
         TokenRouter(pool, policy="trained:demo")

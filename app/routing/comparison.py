@@ -262,10 +262,7 @@ def _consistency(store: Store, dataset: str, probes: str, data: DatasetForRoutin
     "strong" model is the best single model on the training queries."""
     from app.routing.live.offline import consistency_curve
 
-    ids = store.rows("SELECT query_id, source_id FROM queries q JOIN datasets d "
-                     "USING (dataset_id) WHERE d.name = ?", [dataset])
-    source = dict(ids)
-    prompt_ids = [source[int(q)] for q in data.query_ids[test_rows]]
+    prompt_ids = _source_ids(store, dataset, data.query_ids[test_rows])
     models = list(train.models)
     quality = column_means(train.reward, fill=0.0)
     strong = models[int(np.argmax(quality))]
@@ -283,10 +280,8 @@ def _token_router(store: Store, dataset: str, data: DatasetForRouting,
     queries (`routelab token-train`); (None, "") when it was never trained here."""
     from app.routing.token_training import token_curve
 
-    source = dict(store.rows("SELECT query_id, source_id FROM queries q JOIN datasets d "
-                             "USING (dataset_id) WHERE d.name = ?", [dataset]))
     curve, note = token_curve(store, dataset,
-                              [source[int(q)] for q in data.query_ids[test_rows]])
+                              _source_ids(store, dataset, data.query_ids[test_rows]))
     checkable = store.rows("SELECT count(*) FROM queries q JOIN datasets d USING "
                            "(dataset_id) WHERE d.name = ? AND q.verifier IS NOT NULL",
                            [dataset])[0][0]
@@ -294,3 +289,10 @@ def _token_router(store: Store, dataset: str, data: DatasetForRouting,
         note = (f"The token-level router (CITER) joins this comparison once trained: "
                 f"`routelab token-train --dataset {dataset}` (rollouts on the local models).")
     return curve, note
+
+
+def _source_ids(store: Store, dataset: str, query_ids: np.ndarray) -> list[str]:
+    """The log's own ids of these queries (what probe logs and token answers are keyed by)."""
+    source = dict(store.rows("SELECT query_id, source_id FROM queries q JOIN datasets d "
+                             "USING (dataset_id) WHERE d.name = ?", [dataset]))
+    return [source[int(q)] for q in query_ids]

@@ -19,6 +19,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -96,7 +97,7 @@ def stratified(prompts: list[TokenPrompt], n: int, seed: int = 0) -> list[TokenP
     for prompt in prompts:
         by_task[prompt.task].append(prompt)
     rng = np.random.default_rng(seed)
-    queues = [list(np.array(by_task[t], dtype=object)[rng.permutation(len(by_task[t]))])
+    queues = [[by_task[t][i] for i in rng.permutation(len(by_task[t]))]
               for t in sorted(by_task, key=str)]
     chosen: list[TokenPrompt] = []
     while len(chosen) < min(n, len(prompts)):
@@ -161,10 +162,10 @@ def roll_out(pool: dict[str, ModelSpec], cache: CachedContinuations, shape: Rout
             f"a model call failed on prompt '{prompt.source_id}': "
             f"{result.error or failed[0].text}. Is the local model server up? Run again: "
             "the calls made so far are kept.")
-    score = verify(result.answer, prompt.verifier).score if result.answer else 0.0
+    score = _score(result.answer, json.dumps(prompt.verifier, sort_keys=True))
     tokens = {m: sum(s.tokens for s in result.spans if s.model == m)
               for m in (shape.small, shape.large)}
-    return Rollout(float(score), result.cost_usd, result.latency_ms, tokens[shape.small],
+    return Rollout(score, result.cost_usd, result.latency_ms, tokens[shape.small],
                    tokens[shape.large], result.answer)
 
 
@@ -325,6 +326,13 @@ def token_curve(store: Store, dataset: str, source_ids: list[str]
             + ". Its policy per λ was chosen on training prompts by held-out folds "
             "(`routelab token-train`); the test answers were generated once.")
     return curve, note
+
+
+@lru_cache(maxsize=65536)
+def _score(answer: str, verifier: str) -> float:
+    """The verifier's score, once per (answer, verifier): policies that decide alike write
+    the same answer, and a code verifier runs a subprocess."""
+    return float(verify(answer, json.loads(verifier)).score) if answer else 0.0
 
 
 def _spec_key(spec: ModelSpec) -> str:

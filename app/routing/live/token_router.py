@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from app.models.continuation import Continuation, completion_prompt, continue_text
 from app.routing.live.base import LiveResult, LiveRouter, Step
-from routers.token_policy import ThresholdPolicy, describe, first_deferral, token_features
+from routers.token_policy import ThresholdPolicy, first_deferral, token_features
 from routers.token_search import DEFAULT_TRADEOFF
 
 TRAINED = "trained:"  # `policy` naming the dataset whose trained policies to use
@@ -58,10 +58,6 @@ class TokenRouter(LiveRouter):
 
         return {"learned": trained_policy(store, policy[len(TRAINED):].strip(),
                                           float(params.get("tradeoff", DEFAULT_TRADEOFF)))}
-
-    @property
-    def policy_text(self) -> str:
-        return describe(self.policy)
 
     def run(self, prompt: str, verifier: dict | None = None) -> LiveResult:
         result = LiveResult()
