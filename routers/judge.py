@@ -36,19 +36,21 @@ class Evidence:
                         self.segment[rows], self.segments, self.answered[rows])
 
 
-def features(ev: Evidence, i: int, obtained: np.ndarray) -> np.ndarray:
-    """Answer i's features, given which answers (`obtained`, (r, m) bool) are in hand."""
+def features(ev: Evidence, i: int, obtained: np.ndarray, sel: np.ndarray) -> np.ndarray:
+    """Answer i's features for the queries `sel` of `ev`, given which answers (`obtained`,
+    (len(sel), m) bool) are in hand. Rows are picked here, array by array, rather than by
+    slicing the Evidence: that would copy every model's sparse n-grams too, unread."""
     r, m = obtained.shape
-    others = obtained & ev.answered
+    others = obtained & ev.answered[sel]
     others[:, i] = False
-    agree = ev.answers.agree[:, i, :] & others
-    similar = np.where(others, ev.answers.similar[:, i, :], 0.0)
-    p = ev.prior
+    agree = ev.answers.agree[sel, i, :] & others
+    similar = np.where(others, ev.answers.similar[sel, i, :], 0.0)
+    p = ev.prior[sel]
     count = others.sum(axis=1)
     per = np.maximum(count, 1)
     return np.column_stack([
-        np.tile(np.eye(m)[i], (r, 1)), np.eye(ev.segments)[ev.segment],
-        p[:, i], ev.text[:, i], ev.answers.form[:, i, :], count, agree.sum(axis=1),
+        np.tile(np.eye(m)[i], (r, 1)), np.eye(ev.segments)[ev.segment[sel]],
+        p[:, i], ev.text[sel, i], ev.answers.form[sel, i, :], count, agree.sum(axis=1),
         agree.sum(axis=1) / per, (p * agree).sum(axis=1),
         (p * (others & ~agree)).sum(axis=1), np.where(others, p, 0.0).max(axis=1),
         np.where(agree, p, 0.0).max(axis=1), similar.max(axis=1),
@@ -74,7 +76,7 @@ def fit_judge(ev: Evidence, reward: np.ndarray, *, max_steps: int, samples: int,
         for i in range(obtained.shape[1]):
             sel = np.flatnonzero(obtained[:, i])
             if len(sel):
-                X.append(features(ev.rows(sel), i, obtained[sel]))
+                X.append(features(ev, i, obtained[sel], sel))
                 y.append(reward[sel, i])
     X, y = np.vstack(X), np.concatenate(y)
     settings = dict(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
@@ -87,13 +89,19 @@ def fit_judge(ev: Evidence, reward: np.ndarray, *, max_steps: int, samples: int,
 def probabilities(judge, ev: Evidence, obtained: np.ndarray) -> np.ndarray:
     """(r, m) P(answer right) for every obtained answer; -1 where none was obtained."""
     out = np.full(obtained.shape, -1.0)
-    for i in range(obtained.shape[1]):
-        sel = np.flatnonzero(obtained[:, i] & ev.answered[:, i])
-        if len(sel):
-            X = features(ev.rows(sel), i, obtained[sel])
-            out[sel, i] = judge.predict_proba(X)[:, 1] \
-                if isinstance(judge, HistGradientBoostingClassifier) \
-                else np.clip(judge.predict(X), 0, 1)
+    # every model's answers in one prediction: a boosted model pays per call and per tree
+    cells = [(i, np.flatnonzero(obtained[:, i] & ev.answered[:, i]))
+             for i in range(obtained.shape[1])]
+    cells = [(i, sel) for i, sel in cells if len(sel)]
+    if not cells:
+        return out
+    X = np.vstack([features(ev, i, obtained[sel], sel) for i, sel in cells])
+    p = judge.predict_proba(X)[:, 1] if isinstance(judge, HistGradientBoostingClassifier) \
+        else np.clip(judge.predict(X), 0, 1)
+    start = 0
+    for i, sel in cells:
+        out[sel, i] = p[start:start + len(sel)]
+        start += len(sel)
     return out
 
 

@@ -137,14 +137,17 @@ class JudgedCascade(Router):
                 table[s] = [chains.Policy((self._fallback(),), (0.0,), 0.0, 0.0)]
                 continue
             picks = self.train_picks_[rows]
+            # each fold's evidence sliced once: the chains below ask for ~100s of prefixes
+            parts = [(ev.rows(part), self.train_picks_[part], fold_judge)
+                     for part, fold_judge in mine]
             cache: dict[tuple, np.ndarray] = {}
 
-            def probs(prefix, mine=mine, cache=cache):
+            def probs(prefix, parts=parts, cache=cache):
                 if prefix not in cache:
                     cache[prefix] = np.vstack([judge.probabilities(
-                        fold_judge, ev.rows(part), chains.obtained_by(
-                            prefix, self.train_picks_[part], len(self.models_)))
-                        for part, fold_judge in mine])
+                        fold_judge, part, chains.obtained_by(prefix, part_picks,
+                                                             len(self.models_)))
+                        for part, part_picks, fold_judge in parts])
                 return cache[prefix]
             options = chains.candidate_chains(
                 reward[rows], cost[rows], size=self.candidates, max_steps=self.max_steps,
