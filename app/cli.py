@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from app.data.importers import (
 )
 from app.data.importers.pricing import parse_prices
 from app.embed.embeddings import EncoderProblem
+from app.embed.ray_embed import RAY_ADDRESS_VAR, RayProblem
 from app.models.gateway import GatewayProblem
 from app.models.pool import PoolError
 from app.routing.configs import RouterProblem
@@ -33,10 +35,12 @@ from app.store.db import DatabaseLocked, open_store
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if getattr(args, "ray", None):
+        os.environ[RAY_ADDRESS_VAR] = args.ray  # read where the work runs: app/embed/ray_embed
     try:
         return args.run(args)
     except (ImportProblem, DatabaseLocked, CollectProblem, PoolError, RouterProblem,
-            EncoderProblem, GatewayProblem) as exc:
+            EncoderProblem, GatewayProblem, RayProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -94,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     col.add_argument("--limit", type=int, help="only the first N prompts")
     col.add_argument("--kind", choices=("live", "demo"), default="live")
     col.add_argument("--export", type=Path, help="afterwards, write the log as JSONL here")
+    _add_ray(col, "the model calls run as Ray tasks")
     col.set_defaults(run=_collect)
 
     exp = verbs.add_parser("export", help="write a dataset as a long JSONL log")
@@ -105,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     emb.add_argument("name")
     emb.add_argument("--encoder", default=None, help="default: $ROUTELAB_ENCODER or MiniLM")
     emb.add_argument("--no-map", action="store_true", help="only embed, skip the UMAP map")
+    _add_ray(emb, "Ray Data actors encode the queries")
     emb.set_defaults(run=_embed)
 
     ev = verbs.add_parser("evaluate", help="train routers and compare them on the test split")
@@ -123,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
                     "budget, in USD per 1,000 queries (repeatable; its operating point is "
                     "chosen by 5-fold cross-validation on the training split)")
     ev.add_argument("--json", action="store_true")
+    _add_ray(ev, "Ray Data actors encode queries not embedded yet")
     ev.set_defaults(run=_evaluate)
 
     onb = verbs.add_parser("onboard", help="add a model to a saved clusters router from a "
@@ -153,6 +160,11 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("streamlit_args", nargs=argparse.REMAINDER)
     srv.set_defaults(run=_serve)
     return parser
+
+
+def _add_ray(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--ray", metavar="ADDRESS", help=f"on a Ray cluster: {what} ('local', "
+                        f"'auto', host:port or ray://host:port; default ${RAY_ADDRESS_VAR})")
 
 
 def _positive(text: str) -> float:

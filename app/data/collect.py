@@ -3,7 +3,8 @@
 Each answer is committed on its own as it arrives, so a crash or Ctrl-C loses nothing
 already answered, and running the same collection again only asks the missing
 (prompt, model) pairs. Failed calls are recorded in live_calls with their error and are
-retried by the next run.
+retried by the next run. With $ROUTELAB_RAY_ADDRESS set, the calls run as Ray tasks
+(app/data/ray_collect.py) and their answers are committed here, in the driver, all the same.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.embed.ray_embed import ray_address
 from app.models import llm
 from app.models.judge import judge
 from app.models.pool import ModelSpec, load_pool
@@ -114,7 +116,13 @@ def collect(store: Store, prompts_path: Path, models: list[str], name: str, *,
     report.skipped = report.total - len(pending)
     context = _Context(store, dataset_id, query_ids, examples,
                        pool[judge_model] if judge_model else None)
-    _run(pending, pool, context, concurrency, report, on_progress, stop)
+    tally = _tally(report, len(pending), on_progress)
+    if ray_address():
+        from app.data.ray_collect import run_on_ray  # imports ray: only when asked for
+
+        run_on_ray(pending, pool, context, concurrency, tally, stop)
+    else:
+        _run(pending, pool, context, concurrency, tally, stop)
     return report
 
 
@@ -127,8 +135,36 @@ class _Context:
     judge: ModelSpec | None
 
 
-def _run(pending, pool, context: _Context, concurrency: int, report: CollectReport,
-         on_progress: Progress | None, stop: threading.Event | None) -> None:
+@dataclass(frozen=True)
+class Answer:
+    """One model's answer to one prompt, scored: plain data, so it can cross processes."""
+
+    calls: list[llm.Call]
+    verdicts: list[tuple[Verdict, llm.Call | None]]  # one per call, with the judge's call
+    pick: int                                        # the majority sample
+
+    @property
+    def failed(self) -> llm.Call | None:
+        return next((c for c in self.calls if not c.ok), None)
+
+
+Tally = Callable[[bool, str], None]  # (ok, short message) of each finished answer
+
+
+def _tally(report: CollectReport, total: int, on_progress: Progress | None) -> Tally:
+    def count(ok: bool, message: str) -> None:
+        if ok:
+            report.answered += 1
+        else:
+            report.failed += 1
+            report.errors[message] += 1
+        if on_progress:
+            on_progress(report.answered + report.failed, total, message)
+    return count
+
+
+def _run(pending, pool, context: _Context, concurrency: int, tally: Tally,
+         stop: threading.Event | None) -> None:
     """Bounded concurrency; each finished answer is written at once."""
     stop = stop or threading.Event()
     work = iter(pending)
@@ -145,14 +181,7 @@ def _run(pending, pool, context: _Context, concurrency: int, report: CollectRepo
                     break
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    ok, message = future.result()
-                    if ok:
-                        report.answered += 1
-                    else:
-                        report.failed += 1
-                        report.errors[message] += 1
-                    if on_progress:
-                        on_progress(report.answered + report.failed, len(pending), message)
+                    tally(*future.result())
         except BaseException:
             stop.set()  # Ctrl-C or a closed page: finish what runs, start nothing new
             for future in running:
@@ -161,28 +190,44 @@ def _run(pending, pool, context: _Context, concurrency: int, report: CollectRepo
 
 
 def _answer(item: PromptItem, spec: ModelSpec, context: _Context) -> tuple[bool, str]:
-    """Ask one model (n samples), score, and commit; (ok, short message)."""
+    """Ask, score and commit one pair in this process; (ok, short message)."""
+    return record(context, item, spec, ask(item, spec, examples_for(item, context),
+                                           context.judge))
+
+
+def examples_for(item: PromptItem, context: _Context) -> list[tuple[str, str]]:
+    """The worked examples of the prompt's task (few-shot arms use them)."""
+    return context.examples.get(item.task or "", [])
+
+
+def ask(item: PromptItem, spec: ModelSpec, examples: list[tuple[str, str]],
+        judge_spec: ModelSpec | None) -> Answer:
+    """Ask one model (n samples) and score the answers. No store: it may run on any node."""
     calls = []
     for sample in range(spec.samples):
-        call = llm.complete(_with_tokens(spec, item), item.prompt,
-                            examples=context.examples.get(item.task or "", ()),
+        call = llm.complete(_with_tokens(spec, item), item.prompt, examples=examples,
                             seed=sample if spec.samples > 1 else None)
         calls.append(call)
         if not call.ok:
             break
-    failed = next((c for c in calls if not c.ok), None)
-    verdicts = [] if failed else [_score(item, c.text, context) for c in calls]
-    pick = _majority(verdicts) if verdicts else 0
-    context.store.write(lambda cur: _record(cur, item, spec, context, calls, verdicts, pick,
-                                            failed))
-    if failed:
-        return False, failed.error.message
-    return True, f"{spec.name} · {item.id}: {verdicts[pick][0].score:g}"
+    failed = any(not c.ok for c in calls)
+    verdicts = [] if failed else [_score(item, c.text, judge_spec) for c in calls]
+    return Answer(calls, verdicts, _majority(verdicts) if verdicts else 0)
 
 
-def _score(item: PromptItem, text: str, context: _Context) -> tuple[Verdict, llm.Call | None]:
+def record(context: _Context, item: PromptItem, spec: ModelSpec,
+           answer: Answer) -> tuple[bool, str]:
+    """Commit one answer through the store's single writer; (ok, short message)."""
+    context.store.write(lambda cur: _record(cur, item, spec, context, answer))
+    if answer.failed:
+        return False, answer.failed.error.message
+    return True, f"{spec.name} · {item.id}: {answer.verdicts[answer.pick][0].score:g}"
+
+
+def _score(item: PromptItem, text: str,
+           judge_spec: ModelSpec | None) -> tuple[Verdict, llm.Call | None]:
     if item.verifier.get("type") == "judge":
-        return judge(context.judge, item.prompt, str(item.verifier.get("reference", "")), text)
+        return judge(judge_spec, item.prompt, str(item.verifier.get("reference", "")), text)
     return verify(text, item.verifier), None
 
 
@@ -193,7 +238,8 @@ def _majority(verdicts: list[tuple[Verdict, llm.Call | None]]) -> int:
     return keys.index(winner)
 
 
-def _record(cur, item, spec, context: _Context, calls, verdicts, pick, failed) -> None:
+def _record(cur, item, spec, context: _Context, answer: Answer) -> None:
+    calls, verdicts, pick = answer.calls, answer.verdicts, answer.pick
     query_id = context.query_ids[item.id]
     judge_calls = [j for _, j in verdicts if j is not None]
     for call in calls + judge_calls:
@@ -205,7 +251,7 @@ def _record(cur, item, spec, context: _Context, calls, verdicts, pick, failed) -
                      item.prompt, call.text, call.latency_ms, call.tokens_in, call.tokens_out,
                      call.cost_usd, call.error.kind if call.error else None,
                      call.error.message if call.error else None])
-    if failed:
+    if answer.failed:
         return
     costs = [c.cost_usd for c in calls]
     cur.execute("""INSERT INTO outcomes (query_id, model, score, cost_usd, cost_estimated,

@@ -18,10 +18,14 @@ from typing import Protocol
 import numpy as np
 import pyarrow as pa
 
+from app.embed import ray_embed
 from app.store.db import Store
 
 DEFAULT_ENCODER = "all-MiniLM-L6-v2"
 CHUNK = 512  # texts per progress step (sentence-transformers batches within a chunk)
+# With $ROUTELAB_RAY_ADDRESS set, this many missing texts or more go to Ray; fewer make one
+# chunk, which one actor would encode alone after seconds of start-up.
+RAY_MIN_TEXTS = CHUNK
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 
@@ -131,6 +135,8 @@ def embed_texts(store: Store, texts: Sequence[str], encoder: Encoder | str,
     """Vectors for `texts` in order, computing only the ones not cached; (X, newly embedded).
 
     Given an encoder's name, the encoder is loaded only when something is not cached yet.
+    With $ROUTELAB_RAY_ADDRESS set, a bulk of missing texts is encoded by actors on that Ray
+    cluster (app/embed/ray_embed.py) and written here, as in-process vectors are.
     """
     name = encoder if isinstance(encoder, str) else encoder.name
     hashes = [text_hash(t) for t in texts]
@@ -142,15 +148,27 @@ def embed_texts(store: Store, texts: Sequence[str], encoder: Encoder | str,
     items = list(todo.items())
     if progress:
         progress(0, len(items))
-    if items and isinstance(encoder, str):
-        encoder = get_encoder(encoder)
-    for start in range(0, len(items), CHUNK):
-        chunk = items[start:start + CHUNK]
-        vectors = encoder.encode([t for _, t in chunk])
-        _store_vectors(store, name, [h for h, _ in chunk], vectors)
+    texts_todo = [t for _, t in items]
+    if len(items) >= RAY_MIN_TEXTS and name in ENCODERS and ray_embed.ray_address():
+        batches = ray_embed.encode_batches(name, texts_todo, CHUNK)
+    else:
+        batches = _encode_here(encoder, texts_todo)
+    done = 0
+    for positions, vectors in batches:  # each chunk is written as soon as it is encoded
+        _store_vectors(store, name, [items[p][0] for p in positions], vectors)
+        done += len(positions)
         if progress:
-            progress(min(start + CHUNK, len(items)), len(items))
+            progress(done, len(items))
     return load_vectors(store, name, hashes), len(items)
+
+
+def _encode_here(encoder: Encoder | str, texts: list[str]):
+    """(positions, vectors) per chunk, encoded in this process."""
+    if texts and isinstance(encoder, str):
+        encoder = get_encoder(encoder)
+    for start in range(0, len(texts), CHUNK):
+        chunk = texts[start:start + CHUNK]
+        yield range(start, start + len(chunk)), encoder.encode(chunk)
 
 
 def embed_dataset(store: Store, dataset_id: int, encoder: Encoder | str,
