@@ -18,7 +18,7 @@ PAGES = Path(__file__).resolve().parent.parent / "pages"
 # after set_page_config, which must come first
 from app.embed.embeddings import EncoderProblem, default_encoder  # noqa: E402
 from app.store.db import DatabaseLocked  # noqa: E402
-from app.ui import context, resources, sidebar, state  # noqa: E402
+from app.ui import context, profiling, resources, sidebar, state  # noqa: E402
 
 try:
     store = resources.store()
@@ -43,7 +43,8 @@ navigation = st.navigation([
     st.Page(PAGES / "learning.py", title="Learning", icon=":material/insights:"),
     st.Page(PAGES / "models.py", title="Models", icon=":material/smart_toy:"),
 ])
-dataset = sidebar.dataset_picker(store)
-context.enter(context.PageContext(store, dataset, state.session_id()))
-st.title(navigation.title)
-navigation.run()
+with profiling.profiled(navigation.url_path):
+    dataset = sidebar.dataset_picker(store)
+    context.enter(context.PageContext(store, dataset, state.session_id()))
+    st.title(navigation.title)
+    navigation.run()

@@ -18,7 +18,9 @@ from bench import (
     live_routers,
     load,
     local_models,
+    pages,
     quality,
+    ray_path,
     routers,
     token_router,
 )
@@ -36,7 +38,9 @@ SUITES = {
                      live_routers.run),
     "token_router": ("Token router trained by rollouts (bench/token_router.py)",
                      token_router.run),
+    "pages": ("Pages against Streamlit's floor (bench/pages.py)", pages.run),
     "load": ("Load (bench/load.py)", load.run),
+    "ray_path": ("Embedding on Ray vs in-process (bench/ray_path.py)", ray_path.run),
     "local_models": ("Local models, portable vs native build (bench/local_models.py)",
                      local_models.run),
 }

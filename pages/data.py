@@ -7,14 +7,18 @@ from app.present.text import plain
 from app.ui import state
 from app.ui.context import page_context
 from app.ui.dataset_view import dataset_view
+from app.ui.fold import folded
 from app.ui.import_form import import_form, import_result
 
 ctx = page_context()
 store, dataset = ctx.store, ctx.dataset
 import_result()
 
-with st.expander("Import a query log", expanded=dataset is None, icon=":material/upload:"):
-    import_form(store)
+# keyed by whether a dataset exists, so the form folds away once the first one is in
+with folded("Import a query log", f"fold_import_{dataset is None}", expanded=dataset is None,
+            icon=":material/upload:") as shown:
+    if shown:
+        import_form(store)
 
 if dataset is None:
     st.info("No datasets yet. Import a RouterBench, LLMRouter or generic CSV / Parquet / "

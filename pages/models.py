@@ -6,6 +6,7 @@ from app.models.pool import PoolError, load_pool, pool_path
 from app.ui import resources
 from app.ui.collect_form import collect_form
 from app.ui.doctor_view import doctor_panel
+from app.ui.fold import folded
 from app.ui.pool_view import local_server_panel, pool_editor, pool_table
 
 st.caption(f"The pool lives in `{pool_path().name}` (committed). Keys come from the "
@@ -20,8 +21,9 @@ local_server_panel()
 doctor_panel(resources.store())
 pool_table(pool)
 
-with st.expander("Add or edit a model", icon=":material/edit:"):
-    pool_editor(pool)
+with folded("Add or edit a model", "fold_pool_editor", icon=":material/edit:") as shown:
+    if shown:
+        pool_editor(pool)
 
 st.subheader("Collect a query log")
 st.caption("Runs every prompt through every chosen model, scores each answer with the "

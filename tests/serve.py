@@ -28,20 +28,22 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, env: dict | None = None, timeout: float = 90.0):
-    """Yield the base URL of a streamlit server on a free port using database `db`."""
-    with streamlit_process(db, env, timeout) as (url, _):
+def streamlit_server(db: Path, env: dict | None = None, timeout: float = 90.0,
+                     script: str = "app/main.py"):
+    """Yield the base URL of a streamlit server on a free port using database `db` (another
+    `script` for a baseline app, e.g. the benchmarks' one-widget page)."""
+    with streamlit_process(db, env, timeout, script=script) as (url, _):
         yield url
 
 
 @contextlib.contextmanager
 def streamlit_process(db: Path, env: dict | None = None, timeout: float = 90.0,
-                      port: int | None = None):
+                      port: int | None = None, script: str = "app/main.py"):
     """Yield (base URL, process) of a streamlit server, for tests that kill it."""
     port = port or free_port()
     log = open(db.with_suffix(".server.log"), "w")
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "streamlit"), "run", "app/main.py",
+        [str(Path(sys.executable).parent / "streamlit"), "run", script,
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=REPO, env={**os.environ, "ROUTELAB_DB": str(db), **(env or {})},

@@ -18,7 +18,7 @@ from app.routing.budgets import best_single
 from app.routing.comparison import Comparison, compare, summary
 from app.routing.configs import RouterConfig, RouterProblem
 from app.store.datasets import Dataset
-from app.ui import resources, state
+from app.ui import resources
 from routers.base import column_means
 
 
@@ -57,12 +57,14 @@ def nice(value: float) -> float:
 def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         probes: str | None = None, models: list[str] | None = None,
         budgets: tuple[float, ...] = ()) -> Comparison | None:
-    """The comparison, from this session's cache or computed now with a progress bar."""
+    """The comparison, from the server's shared cache (the same question on the same data,
+    by any session) or computed now with a progress bar."""
     key = (dataset, tuple(c.to_json() for c in configs), pair, n_boot, probes,
-           tuple(models or ()), budgets)
-    cache = st.session_state.setdefault(state.COMPARISONS, {})
-    if key in cache:
-        return cache[key]
+           tuple(models or ()), budgets, resources.data_stamp())
+    cache = resources.comparisons()
+    found = cache.get(key)
+    if found is not None:
+        return found
     bar = st.progress(0.0, text="Embedding the queries (first time only) ...")
     data = resources.routing_data(dataset, configs[0].encoder if configs else None)
     try:
@@ -75,8 +77,7 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         st.error(plain(exc))
         return None
     bar.empty()
-    cache.clear()  # keep one comparison per session: they hold arrays
-    cache[key] = result
+    cache.put(key, result)
     return result
 
 

@@ -13,6 +13,7 @@ from app.store import summary
 from app.store.datasets import Dataset
 from app.ui import resources
 from app.ui.battle_view import battle_view
+from app.ui.fold import folded
 from app.ui.savings_view import traffic_view
 
 MODEL_COLUMNS = {
@@ -87,11 +88,13 @@ def dataset_view(dataset: Dataset) -> None:
     with right:
         st.markdown("**Mean score per task**")
         st.plotly_chart(_heatmap(pivot), key="task_heatmap")
-    with st.expander("Per-task table"):
-        counts = tasks[tasks["model"] == "oracle"].set_index("task")["answered"]
-        st.dataframe(pivot.assign(queries=counts).round(3), key="task_table")
-    with st.expander("Browse queries", icon=":material/search:"):
-        browse(dataset.id, sorted(t for t in tasks["task"].unique()))
+    with folded("Per-task table", "fold_task_table") as shown:
+        if shown:
+            counts = tasks[tasks["model"] == "oracle"].set_index("task")["answered"]
+            st.dataframe(pivot.assign(queries=counts).round(3), key="task_table")
+    with folded("Browse queries", "fold_browse", icon=":material/search:") as shown:
+        if shown:
+            browse(dataset.id, sorted(t for t in tasks["task"].unique()))
 
 
 def browse(dataset_id: int, tasks: list[str]) -> None:

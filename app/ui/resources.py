@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -129,6 +131,44 @@ def fitted_router(dataset: Dataset, config_json: str):
     config = RouterConfig(**json.loads(config_json))
     data = routing_data(dataset, config.encoder or default_encoder())
     return fit_router(store(), config, data)
+
+
+class SharedResults:
+    """The last few results of a costly pure computation, shared by every session of this
+    server: a comparison is seeded, so the next visitor (or a new tab) asking the same
+    question with the same data gets the same answer without recomputing it."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+            return self.items.get(key)
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)  # they hold arrays: keep a few
+
+
+@st.cache_resource(show_spinner=False)
+def comparisons() -> SharedResults:
+    return SharedResults(size=6)
+
+
+def data_stamp() -> tuple:
+    """What a comparison reads besides its own dataset: every dataset's version and counts
+    (the probes log) and the trained token policies, so a change anywhere is a new key."""
+    policies = store().rows("SELECT (SELECT count(*) FROM token_policies), (SELECT "
+                            "max(trained_at) FROM token_policies), (SELECT count(*) FROM "
+                            "token_evaluations)")[0]
+    return tuple(datasets.all_datasets(store())), policies
 
 
 @st.cache_resource(show_spinner=False)

@@ -21,7 +21,6 @@ PLAYGROUND_PROMPT = "playground_prompt"  # the Playground's prompt box
 LABELLED = "labelled"               # dataset name -> query ids labelled this session
 SKIPPED = "skipped"                 # query ids skipped on the Label page
 LABEL_EVENTS = "label_events"       # the event ids of each label, for undo
-COMPARISONS = "comparisons"         # the Compare page's last result
 IMPORT_RESULT = "import_result"     # what the last import said, shown once
 POOL_HEALTH = "pool_health"         # model -> (reachable, message)
 POOL_HEALTH_AT = "pool_health_at"
