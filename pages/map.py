@@ -29,12 +29,20 @@ regret = router_regret(dataset, router, router_name)
 coords = coords_with_progress(ctx.store, dataset, encoder, params)
 regions = resources.regions(dataset, encoder, params, objective, router)
 placed = place_query(dataset, encoder, params, matrix)
-labels, values, title = point_colours(matrix, colour_by, model, regret)
-figure = map_figure(coords, regions, matrix.models, labels, values, title,
-                    hover_texts(resources.questions(dataset), matrix), placed)
+# A large log: every query counted as density, a seeded sample drawn as points on top.
+drawn = maps.sample_rows(len(coords), maps.DRAW_SAMPLE)
+large = len(drawn) < len(coords)
+labels, values, title = point_colours(matrix, colour_by, model, regret, drawn)
+figure = map_figure(coords[drawn], regions, matrix.models, labels, values, title,
+                    hover_texts(resources.drawn_questions(dataset), matrix, drawn), placed,
+                    rows=drawn,
+                    crowd=resources.density(dataset, encoder, params) if large else None)
+sampled = (f" Grey: where all {len(coords):,} queries lie (density); points: a seeded sample "
+           f"of {len(drawn):,}; regions from a sample of "
+           f"{min(len(coords), maps.REGION_SAMPLE):,}." if large else "")
 st.caption(f"{len(coords):,} queries of **{plain(dataset.name)}** embedded with {encoder}. "
            "Shaded regions: the model that wins nearby queries (stronger = surer). "
-           "Draw a box or lasso to inspect queries.")
+           f"Draw a box or lasso to inspect queries.{sampled}")
 event = st.plotly_chart(figure, key="map_chart", on_select="rerun",
                         selection_mode=("box", "lasso"))
 rows = sorted({int(p["customdata"]) for p in event.selection.points if "customdata" in p})

@@ -93,3 +93,39 @@ def test_a_cascades_regret_on_the_map_is_its_full_chain(app):
     assert np.all(regret == 0)
     models = resources.outcome_matrix(by_name(store, "topics")).models
     assert sorted({models[c] for c in choice}) == ["calc", "geo"]
+
+
+def test_a_large_log_is_drawn_as_density_with_a_sample_of_points(app, monkeypatch):
+    """Above DRAW_SAMPLE queries the page draws every query as density (counts summing to
+    the log) and a seeded sample as points, each point still naming its own row; regions
+    come from a sample too. Shrunk here so 30 queries count as large."""
+    import json
+
+    from app.embed import maps
+
+    monkeypatch.setattr(maps, "DRAW_SAMPLE", 12)
+    monkeypatch.setattr(maps, "REGION_SAMPLE", 20)
+    app.run()
+    app.switch_page(str(REPO / "pages" / "map.py")).run()
+    assert not app.exception, app.exception
+    assert any("where all 30 queries lie (density)" in c.value and "sample of 12" in c.value
+               for c in app.caption), [c.value for c in app.caption]
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    crowd = [t for t in figure["data"] if t.get("name") == "all queries (density)"]
+    assert len(crowd) == 1 and _array(crowd[0]["customdata"]).sum() == 30
+    drawn = sorted(int(r) for t in figure["data"] if t["type"] == "scattergl"
+                   for r in _array(t["customdata"]))
+    assert drawn == maps.sample_rows(30, 12).tolist()
+
+
+def _array(value):
+    """A Plotly array from figure JSON: a list, or a typed array {dtype, bdata, shape}."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = [int(d) for d in str(value.get("shape", len(flat))).split(",")]
+        return flat.reshape(shape)
+    return np.asarray(value)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.embed.maps import Objective, decide, oracle_pick, win_regions
+from app.embed import maps
+from app.embed.maps import Objective, decide, density, oracle_pick, sample_rows, win_regions
 
 
 def _two_clusters(seed: int = 0):
@@ -58,3 +59,43 @@ def test_oracle_pick_is_the_cheapest_best_and_abstains_when_all_fail():
     scores = np.array([[1.0, 1.0], [0.0, 1.0], [0.0, 0.0], [np.nan, 1.0]])
     costs = np.array([[2.0, 1.0], [1.0, 2.0], [1.0, 1.0], [1.0, 3.0]])
     assert oracle_pick(scores, costs).tolist() == [1, 1, -1, 1]
+
+
+# ---- large logs: a seeded sample drawn over the density of every query -------------------
+
+def test_density_counts_every_query_once():
+    coords = np.random.default_rng(1).normal(size=(12_345, 2))
+    coords[:2_000] = [4.0, -3.0]  # a crowd at one place
+    grid = density(coords, bins=50)
+    assert grid.counts.sum() == len(coords)
+    assert grid.counts.shape == (50, 50) and len(grid.xs) == len(grid.ys) == 50
+    y, x = np.unravel_index(grid.counts.argmax(), grid.counts.shape)  # counts are [y, x]
+    assert abs(grid.xs[x] - 4.0) < 0.3 and abs(grid.ys[y] + 3.0) < 0.3
+
+
+def test_sample_rows_are_seeded_distinct_and_all_of_a_small_log():
+    assert sample_rows(10, 20).tolist() == list(range(10))
+    first, again = sample_rows(1_000, 100, seed=3), sample_rows(1_000, 100, seed=3)
+    assert first.tolist() == again.tolist() == sorted(set(first.tolist()))
+    assert len(first) == 100 and first.max() < 1_000
+
+
+def test_a_large_log_is_fitted_on_a_sample_and_the_rest_transformed(monkeypatch):
+    """Every query gets a place; queries of the same cluster land near each other whether
+    they were in the fitted sample or transformed."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 16)) * 4
+    labels = np.repeat(np.arange(3), 200)
+    X = centres[labels] + rng.normal(size=(600, 16))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    monkeypatch.setattr(maps, "FIT_SAMPLE", 240)
+    monkeypatch.setattr(maps, "TRANSFORM_CHUNK", 150)
+    seen = []
+    _, coords = maps.fit_umap(X, maps.MapParams(), progress=lambda done, total: seen.append(done))
+    assert coords.shape == (600, 2) and np.isfinite(coords).all()
+    assert seen == [240, 390, 540, 600]
+    fitted = maps.sample_rows(600, 240, maps.MapParams().seed)
+    rest = np.setdiff1d(np.arange(600), fitted)
+    centre = np.array([coords[fitted][labels[fitted] == c].mean(axis=0) for c in range(3)])
+    nearest = np.argmin(((coords[rest][:, None, :] - centre[None]) ** 2).sum(-1), axis=1)
+    assert (nearest == labels[rest]).mean() > 0.95

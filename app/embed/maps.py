@@ -4,6 +4,11 @@ Projection: UMAP with the cosine metric, cached per (dataset version, encoder, p
 in DuckDB, and the fitted reducer kept on disk so new queries can be placed with
 `transform`. Win regions: a grid over the map; each cell looks at its nearby queries and
 picks the model that wins them under the chosen objective, with confidence as opacity.
+
+Large logs: UMAP is fitted on a seeded sample of FIT_SAMPLE queries and the rest are placed
+with `transform`, in chunks with progress; win regions come from a seeded sample of
+REGION_SAMPLE queries; a page draws the whole log as a density grid (every query counted)
+with a seeded sample of DRAW_SAMPLE points on top.
 """
 
 from __future__ import annotations
@@ -19,6 +24,34 @@ import pyarrow as pa
 from app import settings
 from app.store.db import Store
 from routers.neighbours import weighted_nanmean
+
+FIT_SAMPLE = 20_000       # queries UMAP is fitted on; the others are transformed
+TRANSFORM_CHUNK = 50_000  # queries placed per progress step
+REGION_SAMPLE = 50_000    # queries the win regions are computed from
+DRAW_SAMPLE = 20_000      # points drawn over the density of a larger log
+
+
+def sample_rows(n: int, size: int, seed: int = 0) -> np.ndarray:
+    """Sorted row indices of a seeded sample of `size` of n rows (all of them when n <=
+    size), so the same log always shows the same sample."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
+
+
+@dataclass(frozen=True)
+class Density:
+    """How many queries fall in each cell of a grid over the map (every query counted)."""
+
+    xs: np.ndarray              # (bins,) cell centres
+    ys: np.ndarray              # (bins,)
+    counts: np.ndarray          # (bins, bins) [y, x]
+
+
+def density(coords: np.ndarray, bins: int = 160) -> Density:
+    counts, x_edges, y_edges = np.histogram2d(coords[:, 0], coords[:, 1], bins=bins)
+    return Density((x_edges[:-1] + x_edges[1:]) / 2, (y_edges[:-1] + y_edges[1:]) / 2,
+                   counts.T.astype(np.int64))
 
 
 def cache_dir() -> Path:
@@ -38,15 +71,27 @@ class MapParams:
         return hashlib.md5(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
 
 
-def fit_umap(X: np.ndarray, params: MapParams):
-    """A fitted UMAP reducer (cosine) and the 2-D coordinates of X."""
+def fit_umap(X: np.ndarray, params: MapParams, progress=None):
+    """A fitted UMAP reducer (cosine) and the 2-D coordinates of X: fitted on all of X, or
+    on a seeded sample of FIT_SAMPLE rows of a larger X with the rest transformed.
+    `progress(done, total)` counts the rows placed."""
     import umap
 
+    fit_rows = sample_rows(len(X), FIT_SAMPLE, params.seed)
     reducer = umap.UMAP(n_components=2, metric="cosine", n_neighbors=min(params.n_neighbors,
-                        max(2, len(X) - 1)), min_dist=params.min_dist,
+                        max(2, len(fit_rows) - 1)), min_dist=params.min_dist,
                         random_state=params.seed, low_memory=True)
-    coords = reducer.fit_transform(X)
-    return reducer, coords.astype(np.float64)
+    coords = np.zeros((len(X), 2))
+    coords[fit_rows] = reducer.fit_transform(X[fit_rows])
+    rest = np.setdiff1d(np.arange(len(X)), fit_rows)
+    if progress:
+        progress(len(fit_rows), len(X))
+    for start in range(0, len(rest), TRANSFORM_CHUNK):
+        rows = rest[start:start + TRANSFORM_CHUNK]
+        coords[rows] = reducer.transform(X[rows])
+        if progress:
+            progress(len(fit_rows) + start + len(rows), len(X))
+    return reducer, coords
 
 
 def reducer_path(dataset_id: int, version: str, encoder: str, params: MapParams) -> Path:
@@ -205,9 +250,12 @@ def ensure_map(store: Store, dataset_id: int, version: str, encoder_name: str,
     say("Embedding queries (loading the encoder if any are new)", 0.0)
     ids, X, _ = embed_dataset(store, dataset_id, encoder_name, progress=lambda done, total: say(
         f"Embedding queries ({done:,}/{total:,} new)", 0.7 * done / max(total, 1)))
-    say(f"Projecting {len(ids):,} queries with UMAP (the first run in a process also "
-        "compiles UMAP, 10-30 s)", 0.75)
-    reducer, coords = fit_umap(X, params)
+    fitted = min(len(ids), FIT_SAMPLE)
+    say(f"Projecting {len(ids):,} queries with UMAP (fitted on {fitted:,}; the first run in "
+        "a process also compiles UMAP, 10-30 s)", 0.7)
+    reducer, coords = fit_umap(X, params, progress=lambda done, total: say(
+        f"Projecting queries with UMAP ({done:,}/{total:,} placed)",
+        0.7 + 0.28 * done / max(total, 1)))
     save_projection(store, dataset_id, version, encoder_name, params, ids, coords, reducer)
     say("Map ready", 1.0)
     return ids, coords

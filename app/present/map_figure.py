@@ -6,7 +6,7 @@ import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 
-from app.embed.maps import Regions
+from app.embed.maps import Density, Regions
 from app.present.text import svg
 
 PALETTE = px.colors.qualitative.Bold + px.colors.qualitative.Safe
@@ -26,9 +26,14 @@ def _rgba(colour: str, alpha: float) -> str:
 
 def map_figure(coords: np.ndarray, regions: Regions, models: list[str], point_labels: list[str],
                point_colour_values, colour_title: str, hover: list[str],
-               placed: np.ndarray | None = None) -> go.Figure:
-    """Regions behind (one heatmap per model, opacity = confidence) and points on top."""
+               placed: np.ndarray | None = None, rows: np.ndarray | None = None,
+               crowd: Density | None = None) -> go.Figure:
+    """Regions behind (one heatmap per model, opacity = confidence) and points on top.
+
+    `coords` are the drawn points, `rows` their rows in the log (the selection reports
+    those); a large log's `crowd` (every query counted) is drawn between the two."""
     colours = model_colours(models)
+    rows = np.arange(len(coords)) if rows is None else np.asarray(rows)
     fig = go.Figure()
     for index, model in enumerate(models):
         z = np.where(regions.winner == index, regions.confidence, np.nan)
@@ -39,28 +44,44 @@ def map_figure(coords: np.ndarray, regions: Regions, models: list[str], point_la
             colorscale=[[0, _rgba(colours[model], 0.06)], [1, _rgba(colours[model], 0.55)]],
             name=f"{svg(model)} region", hoverongaps=False,
             hovertemplate=f"{svg(model)} wins here<br>confidence %{{z:.0%}}<extra></extra>"))
-    _add_points(fig, coords, point_labels, point_colour_values, colour_title, hover, colours)
+    if crowd is not None:
+        _add_density(fig, crowd)
+    _add_points(fig, coords, rows, point_labels, point_colour_values, colour_title, hover,
+                colours)
     if placed is not None:
         fig.add_trace(go.Scatter(x=placed[:, 0], y=placed[:, 1], mode="markers",
                                  marker={"symbol": "star", "size": 22, "color": "black",
                                          "line": {"width": 2, "color": "white"}},
                                  name="your query", hoverinfo="name"))
     # Room around the queries, so the toolbar never covers one and drags start on the map.
-    pad_x, pad_y = (np.ptp(coords, axis=0) + 1e-9) * [0.06, 0.12]
+    low, high = coords.min(axis=0), coords.max(axis=0)
+    if crowd is not None:  # the whole log's extent, not only the drawn sample's
+        low = np.minimum(low, [crowd.xs[0], crowd.ys[0]])
+        high = np.maximum(high, [crowd.xs[-1], crowd.ys[-1]])
+    pad_x, pad_y = (high - low + 1e-9) * [0.06, 0.12]
     fig.update_layout(height=640, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       dragmode="lasso", legend={"orientation": "h", "y": -0.05},
-                      xaxis={"visible": False, "range": [coords[:, 0].min() - pad_x,
-                                                         coords[:, 0].max() + pad_x]},
-                      yaxis={"visible": False, "range": [coords[:, 1].min() - pad_y,
-                                                         coords[:, 1].max() + pad_y]})
+                      xaxis={"visible": False, "range": [low[0] - pad_x, high[0] + pad_x]},
+                      yaxis={"visible": False, "range": [low[1] - pad_y, high[1] + pad_y]})
     return fig
 
 
-def _add_points(fig, coords, labels, values, title, hover, colours) -> None:
-    """Categorical colours (one WebGL trace per category) or a continuous scale."""
+def _add_density(fig, crowd: Density) -> None:
+    """Every query counted per cell, in grey on a log scale: where the log is dense."""
+    z = np.where(crowd.counts > 0, np.log10(np.maximum(crowd.counts, 1)) + 1, np.nan)
+    fig.add_trace(go.Heatmap(
+        x=crowd.xs, y=crowd.ys, z=z, customdata=crowd.counts, showscale=False,
+        colorscale=[[0, "rgba(60,60,60,0.05)"], [1, "rgba(60,60,60,0.45)"]],
+        name="all queries (density)", hoverongaps=False,
+        hovertemplate="%{customdata:,} queries here<extra></extra>"))
+
+
+def _add_points(fig, coords, rows, labels, values, title, hover, colours) -> None:
+    """Categorical colours (one WebGL trace per category) or a continuous scale; each
+    point carries its row in the log."""
     if values is not None and np.issubdtype(np.asarray(values).dtype, np.number):
         fig.add_trace(go.Scattergl(
-            x=coords[:, 0], y=coords[:, 1], mode="markers", customdata=np.arange(len(coords)),
+            x=coords[:, 0], y=coords[:, 1], mode="markers", customdata=rows,
             marker={"size": 5, "color": values, "cmin": 0, "cmax": 1,
                     "colorscale": "RdYlGn_r" if "regret" in title else "RdYlGn",
                     "colorbar": {"title": title, "len": 0.5}}, hovertext=hover,
@@ -75,7 +96,7 @@ def _add_points(fig, coords, labels, values, title, hover, colours) -> None:
         mask = labels == label
         fig.add_trace(go.Scattergl(
             x=coords[mask, 0], y=coords[mask, 1], mode="markers",
-            customdata=np.flatnonzero(mask), name=svg(label),
+            customdata=rows[mask], name=svg(label),
             marker={"size": 5, "color": palette[label], "line": {"width": 0.3,
                                                                  "color": "white"}},
             hovertext=[hover[j] for j in np.flatnonzero(mask)], hoverinfo="text"))

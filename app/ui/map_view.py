@@ -53,24 +53,25 @@ def controls(models: list[str], routers: list[str]
 
 
 def point_colours(matrix: OutcomeMatrix, colour_by: str, model: str | None,
-                  regret: np.ndarray | None = None):
-    """(categorical labels, numeric values or None, title) for the query points."""
+                  regret: np.ndarray | None, rows: np.ndarray):
+    """(categorical labels, numeric values or None, title) for the drawn rows' points."""
     if colour_by == "a router's regret" and regret is not None:
-        return None, regret, "router's regret"
+        return None, regret[rows], "router's regret"
     if colour_by == "task":
-        return [str(t) for t in matrix.tasks], None, "task"
+        return [str(t) for t in matrix.tasks[rows]], None, "task"
     if colour_by == "one model's score" and model:
-        return None, matrix.scores[:, matrix.models.index(model)], f"{model} score"
-    pick = oracle_pick(matrix.scores, matrix.costs)
+        return None, matrix.scores[rows, matrix.models.index(model)], f"{model} score"
+    pick = oracle_pick(matrix.scores[rows], matrix.costs[rows])
     labels = [matrix.models[i] if i >= 0 else "no model right" for i in pick]
     return labels, None, "oracle-best model"
 
 
-def hover_texts(questions: list[str], matrix: OutcomeMatrix) -> list[str]:
-    pick = oracle_pick(matrix.scores, matrix.costs)
+def hover_texts(questions: list[str], matrix: OutcomeMatrix, rows: np.ndarray) -> list[str]:
+    """Hover text of the drawn rows (`questions` are theirs, in order)."""
+    pick = oracle_pick(matrix.scores[rows], matrix.costs[rows])
     return [f"{_wrap(q)}<br><i>{svg(t)}</i> · oracle: "
             f"{svg(matrix.models[p]) if p >= 0 else 'none right'}"
-            for q, t, p in zip(questions, matrix.tasks, pick, strict=True)]
+            for q, t, p in zip(questions, matrix.tasks[rows], pick, strict=True)]
 
 
 def selection_details(store, matrix: OutcomeMatrix, rows: list[int]) -> None:

@@ -75,11 +75,32 @@ def regions(dataset: Dataset, encoder: str, params: maps.MapParams,
     whose config JSON is `router`."""
     _, coords = map_coords(dataset, encoder, params)
     matrix = outcome_matrix(dataset)
+    rows = maps.sample_rows(len(coords), maps.REGION_SAMPLE)  # all of a log up to its size
     if objective.kind == "router" and router is not None:
         choice, _ = router_choices(dataset, router)
-        votes = np.eye(len(matrix.models))[choice]
-        return maps.win_regions(coords, votes, np.zeros_like(votes), maps.Objective("best"))
-    return maps.win_regions(coords, matrix.scores, matrix.costs, objective)
+        votes = np.eye(len(matrix.models))[choice[rows]]
+        return maps.win_regions(coords[rows], votes, np.zeros_like(votes),
+                                maps.Objective("best"))
+    return maps.win_regions(coords[rows], matrix.scores[rows], matrix.costs[rows], objective)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def density(dataset: Dataset, encoder: str, params: maps.MapParams) -> maps.Density:
+    """Every query of the map counted on a grid (drawn under the points of a large log)."""
+    return maps.density(map_coords(dataset, encoder, params)[1])
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def drawn_questions(dataset: Dataset) -> list[str]:
+    """The texts of the Map's drawn rows (maps.sample_rows of DRAW_SAMPLE), without reading
+    every text of a large log."""
+    query_ids = outcome_matrix(dataset).query_ids
+    if len(query_ids) <= maps.DRAW_SAMPLE:
+        return questions(dataset)
+    ids = [int(q) for q in query_ids[maps.sample_rows(len(query_ids), maps.DRAW_SAMPLE)]]
+    found = dict(store().rows("SELECT query_id, embed_text FROM queries WHERE query_id IN "
+                              "(SELECT unnest(?))", [ids]))
+    return [found[q] for q in ids]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
