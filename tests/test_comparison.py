@@ -132,3 +132,31 @@ def test_saved_configs_round_trip_and_cli_json(store, tmp_path):
     assert len(knn["points"]) == 50 and 0 <= knn["aiq"] <= 1
     # the kNN router learns that 'cheap' suffices on geography: it beats mixing models
     assert knn["aiq"] > report["zero_router"]["aiq"]
+
+
+def test_a_log_above_the_sample_limit_is_compared_on_a_stated_sample(store, tmp_path):
+    """Only a seeded sample is embedded and split (by text, as always); the comparison says
+    how many of how many queries it used, and its intervals come from that sample."""
+    from app.embed.embeddings import get_encoder
+
+    lines = ["prompt,task,model,score,cost_usd"]
+    for i in range(300):
+        task = ["maths", "geo", "code"][i % 3]
+        lines += [f"question {i} about {task},{task},small,{int(i % 4 == 0)},0.001",
+                  f"question {i} about {task},{task},large,{int(i % 4 != 1)},0.01"]
+    import_path(store, write(tmp_path / "big.csv", "\n".join(lines) + "\n"))
+    data = load_for_routing(store, "big", FAST, sample_limit=120)
+    assert len(data.outcomes.queries) == len(data.query_ids) == 120
+    assert data.split_note.startswith("a seeded sample of 120 of the log's 300 queries")
+    texts = data.outcomes.queries.text
+    assert not set(texts[i] for i in data.train) & set(texts[i] for i in data.test)
+    assert np.allclose(data.outcomes.queries.X, get_encoder(FAST).encode(list(texts)))
+    # each sampled row keeps its own outcomes: "question i" is right for large unless i%4==1
+    ids = [int(t.split()[1]) for t in texts]
+    assert data.outcomes.reward[:, data.outcomes.column("large")].tolist() == \
+        [float(i % 4 != 1) for i in ids]
+    assert load_for_routing(store, "big", FAST, sample_limit=120).query_ids.tolist() == \
+        data.query_ids.tolist()  # the same sample every time
+    result = compare(store, "big", [RouterConfig("knn", "knn", {"k": 5}, encoder=FAST)],
+                     n_boot=50, data=data)
+    assert result.test_size == len(data.test) and "120 of the log's 300" in result.split_note

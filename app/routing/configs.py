@@ -9,11 +9,14 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from app.embed.embeddings import default_encoder, embed_dataset, embed_texts
+from app.embed.maps import sample_rows
 from app.routing import catalog
 from app.store import datasets
 from app.store.db import Store
 from routers import Outcomes, Queries, Router
 from routers.judged import NEEDS_ANSWERS
+
+SAMPLE_LIMIT = 100_000  # queries; a larger log is routed on a seeded sample of this many
 
 
 class RouterProblem(ValueError):
@@ -48,24 +51,44 @@ class DatasetForRouting:
 
 
 def load_for_routing(store: Store, dataset: str, encoder: str | None = None, *,
-                     test_fraction: float = 0.3, seed: int = 0,
-                     progress=None) -> DatasetForRouting:
+                     test_fraction: float = 0.3, seed: int = 0, progress=None,
+                     sample_limit: int = SAMPLE_LIMIT) -> DatasetForRouting:
     """A dataset's outcomes with embeddings, and its train/test split (its own when it has
-    one, else a seeded split stratified by task)."""
+    one, else a seeded split stratified by task). A log of more than `sample_limit` queries
+    is routed on a seeded sample of that many (only they are embedded); the split's note
+    says so, and every figure's interval is over the sample's test queries."""
     dataset_id = datasets.id_of(store, dataset)
     if dataset_id is None:
         raise RouterProblem(f"no dataset named '{dataset}'")
     matrix = datasets.outcome_matrix(store, dataset_id)
-    ids, X, _ = embed_dataset(store, dataset_id, encoder or default_encoder(),
-                              progress=progress)
-    assert np.array_equal(ids, matrix.query_ids)
-    texts = datasets.query_texts(store, dataset_id)
+    encoder = encoder or default_encoder()
+    rows = sample_rows(len(matrix.query_ids), sample_limit, seed)
+    if len(rows) < len(matrix.query_ids):
+        total = len(matrix.query_ids)
+        matrix = replace(matrix, query_ids=matrix.query_ids[rows], scores=matrix.scores[rows],
+                         costs=matrix.costs[rows], tasks=matrix.tasks[rows],
+                         splits=matrix.splits[rows])
+        texts = _texts_of(store, matrix.query_ids)
+        X, _ = embed_texts(store, texts, encoder, progress=progress)
+        sampled = f"a seeded sample of {len(rows):,} of the log's {total:,} queries; "
+    else:
+        ids, X, _ = embed_dataset(store, dataset_id, encoder, progress=progress)
+        assert np.array_equal(ids, matrix.query_ids)
+        texts = datasets.query_texts(store, dataset_id)
+        sampled = ""
     tasks = tuple(None if t is None else str(t) for t in matrix.tasks)
     queries = Queries(tuple(texts), X, tasks)
     outcomes = Outcomes(queries, tuple(matrix.models), matrix.scores, matrix.costs)
     train, test, note = split_rows(matrix.splits, matrix.tasks, test_fraction, seed, texts)
     return DatasetForRouting(dataset, outcomes, matrix.query_ids, matrix.splits, train, test,
-                             note, encoder or default_encoder())
+                             sampled + note, encoder)
+
+
+def _texts_of(store: Store, query_ids: np.ndarray) -> list[str]:
+    """The embedding texts of these queries, in their order (a sample of a large log)."""
+    found = dict(store.rows("SELECT query_id, embed_text FROM queries WHERE query_id IN "
+                            "(SELECT unnest(?))", [[int(q) for q in query_ids]]))
+    return [found[int(q)] for q in query_ids]
 
 
 def with_responses(store: Store, data: DatasetForRouting) -> DatasetForRouting:

@@ -78,6 +78,7 @@ def regions(dataset: Dataset, encoder: str, params: maps.MapParams,
     rows = maps.sample_rows(len(coords), maps.REGION_SAMPLE)  # all of a log up to its size
     if objective.kind == "router" and router is not None:
         choice, _ = router_choices(dataset, router)
+        rows = rows[choice[rows] >= 0]  # the queries the router was run on
         votes = np.eye(len(matrix.models))[choice[rows]]
         return maps.win_regions(coords[rows], votes, np.zeros_like(votes),
                                 maps.Objective("best"))
@@ -107,22 +108,26 @@ def drawn_questions(dataset: Dataset) -> list[str]:
 def router_choices(dataset: Dataset, config_json: str):
     """(chosen model column in the outcome matrix, regret vs the oracle) for every query,
     at the router's headline point: quality first, or the full chain for a cascade (the
-    model whose answer it kept). Training queries are scored in-sample."""
+    model whose answer it kept). Training queries are scored in-sample; a large log's queries
+    outside its routed sample get -1 and NaN."""
     router = fitted_router(dataset, config_json)
     matrix = outcome_matrix(dataset)
     config = json.loads(config_json)
     data = routing_data(dataset, config.get("encoder") or default_encoder())
     reward = np.nan_to_num(matrix.scores, nan=0.0)
     columns = np.array([matrix.models.index(m) for m in router.models_])
+    rows = np.searchsorted(matrix.query_ids, data.query_ids)  # a large log's routed sample
     if router.simulates:  # the model whose answer the cascade keeps
         if router.needs_responses:
             from app.routing.configs import with_responses
 
             data = with_responses(store(), data)
-        choice = columns[router.answers(data.outcomes)]
+        picked = columns[router.answers(data.outcomes)]
     else:
-        choice = columns[router.choose(router.score(data.outcomes.queries))]
-    regret = reward.max(axis=1) - reward[np.arange(len(choice)), choice]
+        picked = columns[router.choose(router.score(data.outcomes.queries))]
+    choice, regret = np.full(len(reward), -1), np.full(len(reward), np.nan)
+    choice[rows] = picked
+    regret[rows] = reward[rows].max(axis=1) - reward[rows, picked]
     return choice, regret
 
 
