@@ -20,6 +20,7 @@ from app.data.importers.pricing import Price, estimate_costs
 from app.data.importers.problems import ImportProblem, ImportReport
 from app.data.importers.scales import AUTO, parse_scale, settle_scale
 from app.data.importers.sources import content_hash, list_files, stage_files
+from app.store import summary
 from app.store.datasets import version_of
 from app.store.db import Store
 
@@ -110,6 +111,7 @@ def import_path(store: Store, path: str | Path, *, fmt: str = "auto", name: str 
             report.notes += priced
             cur.execute("UPDATE datasets SET notes = ? WHERE dataset_id = ?",
                         ["\n".join(report.notes), dataset_id])
+        summary.refresh(cur, dataset_id)  # the Data page reads these, not the whole log
 
     store.write(work)
     return report

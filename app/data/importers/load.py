@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.data.importers.problems import ImportProblem
+from app.store import summary
 
 if TYPE_CHECKING:
     from app.data.importers.scales import ScoreScale
@@ -54,6 +55,7 @@ def validate(cur, column_of: ColumnOf, files: str) -> list[str]:
                + ")")
         _first_bad(cur, "stage", bad, f"the {field} '{{value}}' {what}.", fix, field,
                    column_of, value=raw)
+    _odd_pairs(cur)
     _check_duplicates(cur)
     return _skip_notes(cur)
 
@@ -74,15 +76,29 @@ def _first_bad(cur, table: str, condition: str, what: str, fix: str, field: str,
                         query=_short(text, 40) if text else None)
 
 
+def _odd_pairs(cur) -> None:
+    """One pass over the (query, model) pairs, keeping the few the checks and notes below
+    are about: on more than one row (merged, or scored twice) or never scored (skipped)."""
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE odd_pairs AS SELECT * FROM (
+            SELECT source_id, model, count(*) AS n_rows,
+                   count(*) FILTER (WHERE {_VALID_SCORE}) AS n_scored,
+                   min(_rid) FILTER (WHERE {_VALID_SCORE}) AS first_scored
+            FROM stage GROUP BY source_id, model)
+        WHERE n_rows > 1 OR n_scored = 0""")
+
+
 def _check_duplicates(cur) -> None:
-    found = cur.execute(f"""
-        SELECT model, list(_rid ORDER BY _rid)[1:2], count(*) OVER ()
-        FROM stage WHERE {_VALID_SCORE}
-        GROUP BY source_id, model HAVING count(*) > 1
-        ORDER BY min(_rid) LIMIT 1""").fetchall()
+    found = cur.execute("""
+        SELECT source_id, model, count(*) OVER () FROM odd_pairs WHERE n_scored > 1
+        ORDER BY first_scored, model LIMIT 1""").fetchall()
     if not found:
         return
-    model, rids, n = found[0]
+    source_id, model, n = found[0]
+    rids = cur.execute(f"""
+        SELECT list(_rid ORDER BY _rid)[1:2] FROM stage
+        WHERE source_id IS NOT DISTINCT FROM ? AND model = ? AND {_VALID_SCORE}""",
+                       [source_id, model]).fetchall()[0][0]
     (file, first, text), (_, second, _) = (_row_of(cur, r) for r in rids)
     more = f" {n - 1} more (query, model) pairs are duplicated too." if n > 1 else ""
     raise ImportProblem(file, f"rows {first} and {second} both give a score for query "
@@ -94,8 +110,7 @@ def _skip_notes(cur) -> list[str]:
     notes = []
     merged, examples = cur.execute("""
         SELECT count(*), list(source_id ORDER BY source_id)[1:3] FROM (
-            SELECT source_id FROM stage GROUP BY source_id
-            HAVING count(*) > count(DISTINCT model))""").fetchall()[0]
+            SELECT DISTINCT source_id FROM odd_pairs WHERE n_rows > 1)""").fetchall()[0]
     if merged:
         notes.append(f"{merged} queries appear on more than one row (e.g. "
                      f"{', '.join(map(_short, examples))}); their outcomes were merged.")
@@ -105,10 +120,8 @@ def _skip_notes(cur) -> list[str]:
     if conflicting:
         notes.append(f"{conflicting} queries have different prompt text on different rows; "
                      "each keeps the prompt of its row with the most scores.")
-    missing = cur.execute(f"""
-        SELECT model, count(*) FROM (
-            SELECT source_id, model FROM stage GROUP BY source_id, model
-            HAVING NOT bool_or({_VALID_SCORE}))
+    missing = cur.execute("""
+        SELECT model, count(*) FROM odd_pairs WHERE n_scored = 0
         GROUP BY model ORDER BY model""").fetchall()
     if missing:
         total = sum(n for _, n in missing)
@@ -130,20 +143,21 @@ def write_dataset(cur, *, name: str, kind: str, fmt: str, source: str, content_h
         [name, kind, fmt, source, content_hash, "\n".join(notes) or None,
          scale.label if scale else None]).fetchall()[0][0]
     # Each query takes its fields from its raw row with the most scores (first on ties).
+    # `chosen` holds only ids: the texts are read from stage_rows once, by the insert, not
+    # copied into another temp table (at 1M prompts that copy is gigabytes of memory).
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE chosen AS
-        SELECT nextval('query_ids') AS query_id, * FROM (
-            SELECT r.* FROM stage_rows r JOIN (
-                SELECT source_id, arg_min(_rid, (-n, _rid)) AS best_rid FROM (
-                    SELECT source_id, _rid, count(*) FILTER (WHERE {_VALID_SCORE}) AS n
-                    FROM stage GROUP BY source_id, _rid)
-                GROUP BY source_id) b ON r._rid = b.best_rid
-            ORDER BY r._rid)""")
+        SELECT nextval('query_ids') AS query_id, source_id, _rid FROM (
+            SELECT source_id, arg_min(_rid, (-n, _rid)) AS _rid FROM (
+                SELECT source_id, _rid, count(*) FILTER (WHERE {_VALID_SCORE}) AS n
+                FROM stage GROUP BY source_id, _rid)
+            GROUP BY source_id ORDER BY _rid)""")
     cur.execute("""
         INSERT INTO queries (query_id, dataset_id, source_id, text, embed_text, task, split,
                              reference, metric, verifier)
-        SELECT query_id, ?, source_id, text, coalesce(embed_text, text), task, split,
-               reference, metric, verifier FROM chosen""", [dataset_id])
+        SELECT c.query_id, ?, r.source_id, r.text, coalesce(r.embed_text, r.text), r.task,
+               r.split, r.reference, r.metric, r.verifier
+        FROM chosen c JOIN stage_rows r USING (_rid) ORDER BY c.query_id""", [dataset_id])
     original = "CAST(s.score_raw AS DOUBLE)"
     cur.execute(f"""
         INSERT INTO outcomes (query_id, model, score, score_original, cost_usd,
@@ -159,7 +173,7 @@ def write_dataset(cur, *, name: str, kind: str, fmt: str, source: str, content_h
     written = cur.execute("""
         SELECT (SELECT count(*) FROM chosen), count(DISTINCT model), count(*)
         FROM outcomes WHERE query_id IN (SELECT query_id FROM chosen)""").fetchall()[0]
-    for table in ("chosen", "stage", "stage_rows", "raw"):
+    for table in ("chosen", "odd_pairs", "stage", "stage_rows", "raw"):
         cur.execute(f"DROP TABLE IF EXISTS {table}")
     return tuple(int(n) for n in written)
 
@@ -175,6 +189,7 @@ def delete_dataset(cur, name: str) -> bool:
     cur.execute("DELETE FROM routed_calls WHERE dataset_id = ?", [found[0][0]])
     cur.execute("DELETE FROM queries WHERE dataset_id = ?", [found[0][0]])
     cur.execute("DELETE FROM datasets WHERE dataset_id = ?", [found[0][0]])
+    summary.forget(cur, found[0][0])
     # token policies trained on this log, and their test answers, go with it (the cache of
     # continuations stays: it is keyed by prompt text and still true)
     cur.execute("DELETE FROM token_policies WHERE dataset = ?", [name])
