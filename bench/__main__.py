@@ -22,6 +22,7 @@ from bench import (
     quality,
     ray_path,
     routers,
+    scale,
     token_router,
 )
 from bench.report import ROOT, read_sections, section_markdown, write_markdown
@@ -41,6 +42,7 @@ SUITES = {
     "pages": ("Pages against Streamlit's floor (bench/pages.py)", pages.run),
     "load": ("Load (bench/load.py)", load.run),
     "ray_path": ("Embedding on Ray vs in-process (bench/ray_path.py)", ray_path.run),
+    "scale": ("Ten million outcomes on one machine (bench/scale.py)", scale.run),
     "local_models": ("Local models, portable vs native build (bench/local_models.py)",
                      local_models.run),
 }

@@ -10,19 +10,25 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from app.store.db import Store
 
-# A pairwise dataset's "outcomes" are its battles and its models those that fought.
+# A pairwise dataset's "outcomes" are its battles and its models those that fought. The
+# counts come from one pass over the outcomes grouped by (dataset, model): no DISTINCT over
+# millions of rows (the sidebar lists the datasets on every page).
 _LISTING = """
     SELECT d.dataset_id, d.name, d.kind, d.format, d.source, d.imported_at, d.notes,
-           d.content_hash, coalesce(c.queries, 0) AS queries,
+           d.content_hash, coalesce(n.queries, 0) AS queries,
            coalesce(nullif(c.models, 0), b.models, 0) AS models,
            coalesce(nullif(c.outcomes, 0), b.battles, 0) AS outcomes
     FROM datasets d LEFT JOIN (
-        SELECT q.dataset_id, count(DISTINCT q.query_id) AS queries,
-               count(DISTINCT o.model) AS models, count(o.model) AS outcomes
-        FROM queries q LEFT JOIN outcomes o USING (query_id) GROUP BY q.dataset_id
+        SELECT dataset_id, count(*) AS queries FROM queries GROUP BY dataset_id
+    ) n USING (dataset_id) LEFT JOIN (
+        SELECT dataset_id, count(*) AS models, CAST(sum(answered) AS BIGINT) AS outcomes
+        FROM (SELECT q.dataset_id, o.model, count(*) AS answered
+              FROM outcomes o JOIN queries q USING (query_id) GROUP BY ALL)
+        GROUP BY dataset_id
     ) c USING (dataset_id) LEFT JOIN (
         SELECT dataset_id, count(*) AS battles,
                length(list_distinct(list_concat(list(model_a), list(model_b)))) AS models
@@ -122,16 +128,20 @@ def outcome_matrix(store: Store, dataset_id: int) -> OutcomeMatrix:
                               FROM outcomes o JOIN queries q USING (query_id)
                               WHERE q.dataset_id = ?""", params=[dataset_id]).to_arrow_table()
     query_ids = queries.column("query_id").to_numpy()
-    models = sorted(set(long.column("model").to_pylist()))
-    row = {int(q): i for i, q in enumerate(query_ids)}
-    col = {m: j for j, m in enumerate(models)}
+    # whole-array indexing: a log of millions of outcomes never passes through Python
+    encoded = pc.dictionary_encode(long.column("model")).combine_chunks()
+    names = encoded.dictionary.to_pylist()
+    order = np.argsort(names, kind="stable")
+    models = [names[i] for i in order]  # sorted by name
+    cols = np.argsort(order)[encoded.indices.to_numpy(zero_copy_only=False)] \
+        if names else np.zeros(0, dtype=np.int64)
+    rows = np.searchsorted(query_ids, long.column("query_id").to_numpy())  # ids ascend
     scores = np.full((len(query_ids), len(models)), np.nan)
     costs = np.full_like(scores, np.nan)
-    rows = np.array([row[int(q)] for q in long.column("query_id").to_pylist()], dtype=np.int64)
-    cols = np.array([col[m] for m in long.column("model").to_pylist()], dtype=np.int64)
     if len(rows):
         scores[rows, cols] = long.column("score").to_numpy(zero_copy_only=False)
-        costs[rows, cols] = np.array(long.column("cost_usd").to_pylist(), dtype=float)
+        costs[rows, cols] = long.column("cost_usd").cast("double").fill_null(
+            float("nan")).to_numpy(zero_copy_only=False)
     return OutcomeMatrix(query_ids, models, scores, costs,
                          np.array(queries.column("task").to_pylist(), dtype=object),
                          np.array(queries.column("split").to_pylist(), dtype=object))
