@@ -32,7 +32,8 @@ def run() -> list[Figure]:
         store.close()
     exact = rows == keys == 2 * result["labels"]
     print(f"{result['actions']} actions, {result['labels']} labels, errors: "
-          f"{len(result['errors'])}, votes stored exactly once: {exact}")
+          f"{len(result['errors'])}, votes stored exactly once: {exact} ({rows} rows, "
+          f"{keys} distinct vote keys, {2 * result['labels']} votes the pages confirmed)")
     for error in result["errors"]:
         print(f"  error: {error[:500]}")
     target = "p95 <= 5 s, no errors, votes stored exactly once (issue 18)"

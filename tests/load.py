@@ -53,7 +53,11 @@ async def _session(browser, url: str, seconds: float, times: list[float], votes:
             if await page.locator("[data-testid='stException']").count():
                 errors.append(await page.locator("[data-testid='stException']").first
                               .inner_text())
-        await page.wait_for_timeout(3000)  # let a last click in flight land
+        # let a last click in flight land: the run it started has ended, however slowly
+        await page.wait_for_timeout(1000)
+        await page.wait_for_function(
+            "() => (document.querySelector('[data-testid=\"stApp\"]') || {dataset: {}})"
+            ".dataset.testScriptState === 'notRunning'", timeout=60_000)
         votes.append(await _labelled(page))
     except Exception as exc:  # a session that breaks is a failure of the load test
         errors.append(f"{type(exc).__name__}: {exc}")

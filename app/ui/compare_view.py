@@ -134,6 +134,7 @@ def show(result: Comparison, dataset_name: str) -> None:
             icon=":material/scatter_plot:",
             query_params={"dataset": dataset_name, "map_colour": "a router's regret",
                           "map_router": name})
-    st.download_button("Download the stakeholder report (HTML)", render(result),
+    # rendered only when clicked (on its own thread), not on every run of the page
+    st.download_button("Download the stakeholder report (HTML)", lambda: render(result),
                        file_name=f"routelab-report-{dataset_name}.html", mime="text/html",
                        type="primary", icon=":material/description:", key="report")
