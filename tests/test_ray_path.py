@@ -194,7 +194,10 @@ def test_clear_errors_name_the_variable(monkeypatch):
 def test_cli_ray_option_names_the_cluster(tmp_path, monkeypatch):
     from app import cli
 
-    monkeypatch.delenv(RAY_ADDRESS_VAR, raising=False)
+    # set first so the teardown removes what the CLI sets (a bare delenv of an absent name
+    # records nothing to undo, and later tests' servers would all inherit a Ray address)
+    monkeypatch.setenv(RAY_ADDRESS_VAR, "set by the test")
+    monkeypatch.delenv(RAY_ADDRESS_VAR)
     assert cli.main(["--db", str(tmp_path / "cli.duckdb"), "embed", "nope", "--ray",
                      "local"]) == 1  # no such dataset: nothing to embed, nothing started
     assert os.environ[RAY_ADDRESS_VAR] == "local"
