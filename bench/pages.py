@@ -25,6 +25,11 @@ from bench.report import OUT, ROOT, Figure
 QUIET_MS = 1200
 REPEATS = 5
 PAGES = ("data", "map", "routers", "compare", "playground", "label", "learning", "models")
+
+
+def address(url: str, name: str) -> str:
+    """A page's address: the Data page is the app's default, at the root (/data is not)."""
+    return url if name == "data" else f"{url}/{name}"
 # the floor: one widget whose click reruns the script and changes the page
 HELLO = """import streamlit as st
 
@@ -125,13 +130,13 @@ def routelab_pages(browser, folder: Path) -> tuple[dict, dict, float]:
     with streamlit_server(folder / "pages.duckdb", env=env, timeout=300) as url:
         first_map = 0.0
         for name in PAGES:  # first visits: the demo log loads, the Map projects it
-            seconds, page = load(browser, f"{url}/{name}")
+            seconds, page = load(browser, address(url, name))
             first_map = seconds if name == "map" else first_map
             page.close()
         loads = {name: [] for name in PAGES}
         for _ in range(REPEATS):
             for name in PAGES:
-                seconds, page = load(browser, f"{url}/{name}")
+                seconds, page = load(browser, address(url, name))
                 loads[name].append(seconds)
                 page.close()
         actions = {"Map: λ slider": ("map", show_lambda, lambda_slider),
@@ -141,7 +146,7 @@ def routelab_pages(browser, folder: Path) -> tuple[dict, dict, float]:
         for title, (name, prepare, action) in actions.items():
             times = []
             for _ in range(REPEATS):
-                _, page = load(browser, f"{url}/{name}")
+                _, page = load(browser, address(url, name))
                 if prepare:
                     interact(page, prepare)
                 times.append(interact(page, action))
