@@ -68,7 +68,7 @@ def load_for_routing(store: Store, dataset: str, encoder: str | None = None, *,
         matrix = replace(matrix, query_ids=matrix.query_ids[rows], scores=matrix.scores[rows],
                          costs=matrix.costs[rows], tasks=matrix.tasks[rows],
                          splits=matrix.splits[rows])
-        texts = _texts_of(store, matrix.query_ids)
+        texts = datasets.texts_of(store, matrix.query_ids)
         X, _ = embed_texts(store, texts, encoder, progress=progress)
         sampled = f"a seeded sample of {len(rows):,} of the log's {total:,} queries; "
     else:
@@ -82,13 +82,6 @@ def load_for_routing(store: Store, dataset: str, encoder: str | None = None, *,
     train, test, note = split_rows(matrix.splits, matrix.tasks, test_fraction, seed, texts)
     return DatasetForRouting(dataset, outcomes, matrix.query_ids, matrix.splits, train, test,
                              sampled + note, encoder)
-
-
-def _texts_of(store: Store, query_ids: np.ndarray) -> list[str]:
-    """The embedding texts of these queries, in their order (a sample of a large log)."""
-    found = dict(store.rows("SELECT query_id, embed_text FROM queries WHERE query_id IN "
-                            "(SELECT unnest(?))", [[int(q) for q in query_ids]]))
-    return [found[int(q)] for q in query_ids]
 
 
 def with_responses(store: Store, data: DatasetForRouting) -> DatasetForRouting:

@@ -93,6 +93,15 @@ def query_ids(store: Store, dataset_id: int) -> list[int]:
                                           "ORDER BY query_id", [dataset_id])]
 
 
+def texts_of(store: Store, query_ids) -> list[str]:
+    """The embedding texts of these queries, in their order (a large log's sample), without
+    reading every text of the log."""
+    ids = [int(q) for q in query_ids]
+    found = dict(store.rows("SELECT query_id, embed_text FROM queries WHERE query_id IN "
+                            "(SELECT unnest(?))", [ids]))
+    return [found[q] for q in ids]
+
+
 def answers(store: Store, query_id: int) -> list[tuple[str, str, str]]:
     """(model, response, question) of every logged answer to a query, by model name."""
     return store.rows("SELECT o.model, coalesce(o.response, ''), q.text FROM outcomes o "

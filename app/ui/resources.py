@@ -98,10 +98,8 @@ def drawn_questions(dataset: Dataset) -> list[str]:
     query_ids = outcome_matrix(dataset).query_ids
     if len(query_ids) <= maps.DRAW_SAMPLE:
         return questions(dataset)
-    ids = [int(q) for q in query_ids[maps.sample_rows(len(query_ids), maps.DRAW_SAMPLE)]]
-    found = dict(store().rows("SELECT query_id, embed_text FROM queries WHERE query_id IN "
-                              "(SELECT unnest(?))", [ids]))
-    return [found[q] for q in ids]
+    return datasets.texts_of(store(), query_ids[maps.sample_rows(len(query_ids),
+                                                                  maps.DRAW_SAMPLE)])
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
