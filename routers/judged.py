@@ -140,19 +140,18 @@ class JudgedCascade(Router):
             # each fold's evidence sliced once: the chains below ask for ~100s of prefixes
             parts = [(ev.rows(part), self.train_picks_[part], fold_judge)
                      for part, fold_judge in mine]
-            cache: dict[tuple, np.ndarray] = {}
-
-            def probs(prefix, parts=parts, cache=cache):
-                if prefix not in cache:
-                    cache[prefix] = np.vstack([judge.probabilities(
-                        fold_judge, part, chains.obtained_by(prefix, part_picks,
-                                                             len(self.models_)))
-                        for part, part_picks, fold_judge in parts])
-                return cache[prefix]
             options = chains.candidate_chains(
                 reward[rows], cost[rows], size=self.candidates, max_steps=self.max_steps,
                 routed=0 if fixed else len(chains.ROUTED_AT), fixed=fixed)
-            table[s] = chains.policies(options, probs, picks, reward[rows], cost[rows])
+            # every prefix the chains will ask about, judged up front in a few predictions
+            prefixes = sorted({chain[:k] for chain in options for k in range(1, len(chain) + 1)})
+            per_fold = [judge.probabilities_many(fold_judge, part, [
+                chains.obtained_by(prefix, part_picks, len(self.models_)) for prefix in prefixes])
+                for part, part_picks, fold_judge in parts]
+            judged = {prefix: np.vstack([fold[k] for fold in per_fold])
+                      for k, prefix in enumerate(prefixes)}
+            table[s] = chains.policies(options, judged.__getitem__, picks, reward[rows],
+                                       cost[rows])
         return table
 
     def _fallback(self) -> int:
