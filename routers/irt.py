@@ -40,7 +40,8 @@ class IRTRouter(Router):
         super().fit(outcomes)  # registers models and costs; abilities are learned below
         outcomes = self.viewed(outcomes)
         rng = np.random.default_rng(self.seed)
-        X, m = outcomes.queries.X, len(outcomes.models)
+        # float64 once, not a cast of float32 embeddings in each of the 4 products a step
+        X, m = np.asarray(outcomes.queries.X, dtype=np.float64), len(outcomes.models)
         d = X.shape[1]
         params = {"theta": np.zeros(m), "w_a": rng.normal(0, 0.01, d), "c_a": np.array([0.5]),
                   "w_d": rng.normal(0, 0.01, d), "c_d": np.zeros(1)}

@@ -71,7 +71,9 @@ class MatrixFactorisationRouter(Router):
     def _train(self, outcomes: Outcomes, l2: float) -> dict[str, np.ndarray]:
         """Jointly fit W, V, b on `outcomes` with L2 weight `l2` (full-batch Adam)."""
         rng = np.random.default_rng(self.seed)
-        X, m = outcomes.queries.X, len(outcomes.models)
+        # float64 once: float32 embeddings times float64 weights are cast on every product,
+        # two thirds of each step (the cast is exact, so the fit is the same)
+        X, m = np.asarray(outcomes.queries.X, dtype=np.float64), len(outcomes.models)
         params = {"W": rng.normal(0, 0.1, (self.dim, X.shape[1])),
                   "V": rng.normal(0, 0.1, (m, self.dim)), "b": np.zeros(m)}
         # Dense over (query, model) with a mask of the logged pairs: a log answers most
