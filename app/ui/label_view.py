@@ -82,11 +82,18 @@ def judge(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]], mo
                 if thumb is not None and not st.session_state.get(sent):
                     vote(dataset, query_id, {model: float(thumb)}, question, session_id)
                     st.session_state[sent] = True
-            elif st.button("This one is better", key=f"better_{query_id}_{i}"):
-                vote(dataset, query_id, {m: float(i == j) for j, (m, _, _) in enumerate(shown)},
-                     question, session_id)
-                finish(dataset, query_id)
-                st.rerun()
+            else:  # a callback, run before the script: the run that follows shows the
+                # next pair at once, where st.rerun() would cost the server a second run
+                st.button("This one is better", key=f"better_{query_id}_{i}",
+                          on_click=pick_better, args=(dataset, query_id, shown, i, session_id))
+
+
+def pick_better(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]], i: int,
+                session_id: str) -> None:
+    """The pair's label: 1 for answer i, 0 for the other; then the next query."""
+    vote(dataset, query_id, {m: float(i == j) for j, (m, _, _) in enumerate(shown)},
+         shown[i][2], session_id)
+    finish(dataset, query_id)
 
 
 def next_buttons(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]],
@@ -94,12 +101,12 @@ def next_buttons(dataset: Dataset, query_id: int, shown: list[tuple[str, str, st
     """Next (once every answer is judged), Skip, and Undo the last label."""
     done_all = all(st.session_state.get(state.label_sent(query_id, m)) for m, _, _ in shown)
     a, b, c = st.columns(3)
-    if a.button("Next", type="primary", disabled=mode == THUMBS and not done_all):
-        finish(dataset, query_id)
-        st.rerun()
-    if b.button("Skip"):
-        st.session_state.setdefault(state.SKIPPED, []).append(query_id)
-        st.rerun()
-    if c.button("Undo last label"):
-        undo(dataset)
-        st.rerun()
+    # callbacks, as for "better": one run per click
+    a.button("Next", type="primary", disabled=mode == THUMBS and not done_all,
+             on_click=finish, args=(dataset, query_id))
+    b.button("Skip", on_click=skip, args=(query_id,))
+    c.button("Undo last label", on_click=undo, args=(dataset,))
+
+
+def skip(query_id: int) -> None:
+    st.session_state.setdefault(state.SKIPPED, []).append(query_id)
