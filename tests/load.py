@@ -1,9 +1,12 @@
-"""Many browser sessions at once against one server: browsing and voting (async Playwright).
+"""Many sessions at once against one server: browsing and voting.
 
 Each session opens the Label page and labels logged pairs (two votes per click, waited for
 until the page confirms) as fast as the page lets it. Response times are measured from the
 action to the page showing its result: each session's first page load apart from its votes
 (on a warmed server, with `warm=True`, so the first visitor's one-off work is not in them).
+Two drivers: `run_load` with Chromium tabs (async Playwright: what a user sees, drawing
+included, but every tab shares the server's cores), and `run_protocol_load` with sessions
+speaking Streamlit's websocket protocol (tests/protocol.py: the server's own response).
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import time
 
 import numpy as np
 
+from tests.protocol import Session
 from tests.serve import CHROMIUM, CHROMIUM_ARGS
+
+LABEL_PAGE, PAIR_MODE, BETTER = "label", "pick the better of two", "This one is better"
 
 
 async def _labelled(page) -> int:
@@ -90,9 +96,71 @@ def run_load(url: str, sessions: int, seconds: float, warm: bool = False) -> dic
     """Drive the server; return response-time percentiles, votes cast, and any errors.
     Warm: a first visitor before the others, and their first page loads reported apart
     (`load_p50`, `load_p95`) from their votes (`p50`, `p95`)."""
-    times, loads, votes, errors = asyncio.run(_run(url, sessions, seconds, warm))
+    return _summary(sessions, seconds, *asyncio.run(_run(url, sessions, seconds, warm)))
+
+
+def _summary(sessions, seconds, times, loads, votes, errors) -> dict:
     p50, p95 = np.percentile(times, [50, 95]) if times else (float("nan"),) * 2
     load_p50, load_p95 = np.percentile(loads, [50, 95]) if loads else (float("nan"),) * 2
     return {"sessions": sessions, "seconds": seconds, "actions": len(times), "p50": p50,
             "p95": p95, "load_p50": load_p50, "load_p95": load_p95, "labels": sum(votes),
             "errors": errors}
+
+
+def run_protocol_load(url: str, sessions: int, seconds: float, warm: bool = False) -> dict:
+    """`run_load`'s sessions and figures, each session a protocol client, not a browser."""
+    return _summary(sessions, seconds, *asyncio.run(_run_protocol(url, sessions, seconds,
+                                                                  warm)))
+
+
+async def _run_protocol(url: str, sessions: int, seconds: float, warm: bool):
+    times: list[float] = []
+    loads: list[float] = []
+    votes: list[int] = []
+    errors: list[str] = []
+    if warm:
+        await _protocol_session(url, 0, [], [], errors)
+    await asyncio.gather(*(_protocol_session(url, seconds, times, votes, errors, 0.5 * i,
+                                             loads if warm else None)
+                           for i in range(sessions)))
+    return times, loads, votes, errors
+
+
+def _labelled_now(session: Session) -> int:
+    bars = session.page.find("progress")
+    found = re.search(r"(\d+) labelled", bars[0].text) if bars else None
+    return int(found[1]) if found else 0
+
+
+async def _protocol_session(url: str, seconds: float, times: list[float], votes: list[int],
+                            errors: list[str], arrives_after: float = 0.0,
+                            loads: list[float] | None = None) -> None:
+    """`_session` over the protocol: open Label, switch to pairs, press "better" until
+    `seconds` are up; the page's own count says how many labels it took."""
+    await asyncio.sleep(arrives_after)
+    session = None
+    try:
+        started = time.perf_counter()
+        session = await Session.open(url, LABEL_PAGE)
+        await session.run()
+        mode = next(g for g in session.page.find("button_group") if g.id.endswith("label_mode"))
+        session.set(mode.id, string_array_value=[PAIR_MODE])
+        await session.run()
+        (times if loads is None else loads).append(time.perf_counter() - started)
+        until = time.perf_counter() + seconds
+        while time.perf_counter() < until:
+            before = _labelled_now(session)
+            better = session.page.find("button", BETTER)
+            if not better:
+                raise RuntimeError("the Label page shows no 'This one is better' button")
+            took = await session.run(trigger=better[0].id, timeout=30)
+            if _labelled_now(session) > before:
+                times.append(took)
+            errors.extend(session.page.exceptions)
+        votes.append(_labelled_now(session))
+    except Exception as exc:  # a session that breaks is a failure of the load test
+        errors.append(f"{type(exc).__name__}: {exc}")
+        votes.append(0)
+    finally:
+        if session is not None:
+            await session.close()
