@@ -150,6 +150,7 @@ class JudgedCascade(Router):
                 for part, part_picks, fold_judge in parts]
             judged = {prefix: np.vstack([fold[k] for fold in per_fold])
                       for k, prefix in enumerate(prefixes)}
+            del per_fold  # the same figures, stacked above: not twice in memory
             table[s] = chains.policies(options, judged.__getitem__, picks, reward[rows],
                                        cost[rows])
         return table

@@ -17,10 +17,11 @@ import time
 
 import numpy as np
 
+from app.ui.label_view import PAIR as PAIR_MODE
 from tests.protocol import Session
 from tests.serve import CHROMIUM, CHROMIUM_ARGS
 
-LABEL_PAGE, PAIR_MODE, BETTER = "label", "pick the better of two", "This one is better"
+LABEL_PAGE, BETTER = "label", "This one is better"
 
 
 async def _labelled(page) -> int:
@@ -39,15 +40,15 @@ async def _session(browser, url: str, seconds: float, times: list[float], votes:
     try:
         started = time.perf_counter()
         await page.goto(f"{url}/label", timeout=120_000)  # as patient as the first render
-        await page.get_by_text("pick the better of two").click()
-        await page.get_by_role("button", name="This one is better").first.wait_for(
+        await page.get_by_text(PAIR_MODE).click()
+        await page.get_by_role("button", name=BETTER).first.wait_for(
             timeout=120_000)
         (times if loads is None else loads).append(time.perf_counter() - started)
         until = time.perf_counter() + seconds
         while time.perf_counter() < until:
             before = await _labelled(page)
             started = time.perf_counter()
-            await page.get_by_role("button", name="This one is better").first.click()
+            await page.get_by_role("button", name=BETTER).first.click()
             try:
                 await page.wait_for_function(
                     "n => { const m = (document.querySelector('[data-testid=\"stProgress\"]')"
@@ -147,6 +148,7 @@ async def _protocol_session(url: str, seconds: float, times: list[float], votes:
         session.set(mode.id, string_array_value=[PAIR_MODE])
         await session.run()
         (times if loads is None else loads).append(time.perf_counter() - started)
+        errors.extend(session.page.exceptions)
         until = time.perf_counter() + seconds
         while time.perf_counter() < until:
             before = _labelled_now(session)
@@ -154,9 +156,11 @@ async def _protocol_session(url: str, seconds: float, times: list[float], votes:
             if not better:
                 raise RuntimeError("the Label page shows no 'This one is better' button")
             took = await session.run(trigger=better[0].id, timeout=30)
-            if _labelled_now(session) > before:
-                times.append(took)
             errors.extend(session.page.exceptions)
+            if _labelled_now(session) <= before:  # no redraw race here: the click was lost
+                errors.append(f"a click on 'better' left the count at {before}")
+                continue
+            times.append(took)
         votes.append(_labelled_now(session))
     except Exception as exc:  # a session that breaks is a failure of the load test
         errors.append(f"{type(exc).__name__}: {exc}")

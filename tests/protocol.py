@@ -7,7 +7,8 @@ load generator measures any server: a client that speaks the protocol (protobuf 
 ForwardMsg on /_stcore/stream, Streamlit's own message classes), asks for a page, sets
 widgets and presses buttons as the frontend would, and times each request from the
 message sent to the run's end (its `script_finished`), reading the page's elements from
-the deltas it received.
+the deltas it received. Whole-page runs only: a fragment's run would end the wait and
+replace the page with the fragment's elements.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_EARLY_FOR_RERUN,
-            ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+# a run's end that leaves nothing to run; FINISHED_EARLY_FOR_RERUN means another run follows
+DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
 
 @dataclass
@@ -75,7 +76,11 @@ class Session:
             state.widget_states.widgets.append(WidgetState(id=trigger, trigger_value=True))
         started = time.perf_counter()
         await self.socket.send(message.SerializeToString())
-        await asyncio.wait_for(self._until_finished(), timeout)
+        try:
+            await asyncio.wait_for(self._until_finished(), timeout)
+        except TimeoutError:
+            raise TimeoutError(f"the {self.page_name or 'main'} page's run had not finished "
+                               f"after {timeout:g} s") from None
         return time.perf_counter() - started
 
     def set(self, widget_id: str, **value) -> None:
@@ -106,10 +111,9 @@ class Session:
                     if delta.new_element.WhichOneof("type") == "exception":
                         self.page.exceptions.append(delta.new_element.exception.message)
             elif kind == "script_finished":
-                if message.script_finished in FINISHED and \
-                        message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                if message.script_finished in DONE:
                     return
-                if message.script_finished not in FINISHED:
+                if message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     raise RuntimeError(f"the run ended with status {message.script_finished}")
 
     async def close(self) -> None:

@@ -57,3 +57,26 @@ def test_learning_page_shows_the_bandit_and_off_policy_table(app):
     assert metrics["Votes learned from"] == "12" and metrics["Models it knows"] == "2"
     table = app.dataframe[0].value
     assert "bandit" in set(table["router"]) and {"IPS", "doubly robust"} <= set(table.columns)
+
+
+def test_a_second_click_on_a_labelled_pair_counts_nothing(monkeypatch):
+    """A click that lands while the first one's run is drawing fires the old query's
+    callback again (Streamlit keeps an interrupted run's widgets): no second vote, and the
+    query is counted once, so Undo brings it back."""
+    import streamlit as st
+
+    from app.store.datasets import Dataset
+    from app.ui import label_view, state
+
+    monkeypatch.setattr(st, "session_state", {state.LABELLED: {}})
+    votes = []
+    monkeypatch.setattr(label_view, "vote", lambda *args: votes.append(args))
+    dataset = Dataset(1, "demo", "v1", "demo", "csv", "demo.csv", None, None, 10, 2, 20)
+    shown = [("a", "yes", "q?"), ("b", "no", "q?")]
+    for _ in range(2):
+        label_view.pick_better(dataset, 7, shown, 0, "s")
+    assert len(votes) == 1 and votes[0][2] == {"a": 1.0, "b": 0.0}
+    assert st.session_state[state.LABELLED] == {"demo": [7]}
+    label_view.skip(8)
+    label_view.skip(8)
+    assert st.session_state[state.SKIPPED] == [8]

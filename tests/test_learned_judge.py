@@ -217,3 +217,20 @@ def test_a_query_of_a_small_task_takes_the_nearest_big_tasks_chains():
     assert (router.segment_of(rare) == 1).all()  # task1's, not the first segment's
     live = Queries(rare.text, rare.X)  # no task at all: predicted from the embedding
     assert (router.segment_of(live) == 1).all()
+
+
+def test_probabilities_many_equals_one_prediction_per_mask(monkeypatch):
+    """Judging several answer sets in shared predictions (the chain search's prefixes)
+    gives each set the probabilities it gets alone, however the batches are cut."""
+    from routers import judge
+
+    outcomes = answered_log(300)
+    router = JudgedCascade().fit(outcomes)
+    ev = router.evidence(outcomes.queries, outcomes.responses)
+    rng = np.random.default_rng(3)
+    masks = [judge.sampled_sets(ev.answered, 2, rng) for _ in range(4)]
+    single = [judge.probabilities(router.judge_, ev, mask) for mask in masks]
+    monkeypatch.setattr(judge, "PREDICT_ROWS", 50)
+    for got, want in zip(judge.probabilities_many(router.judge_, ev, masks), single,
+                         strict=True):
+        assert np.array_equal(got, want)

@@ -8,9 +8,10 @@ from app.store.db import open_store
 from tests.load import run_load, run_protocol_load
 from tests.serve import chromium_available, streamlit_server
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
+@pytest.mark.browser
 def test_sessions_voting_and_browsing_at_once(tmp_path):
     reason = chromium_available()
     if reason:

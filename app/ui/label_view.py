@@ -48,7 +48,15 @@ def vote(dataset: Dataset, query_id: int, judged: dict[str, float], question: st
 
 
 def finish(dataset: Dataset, query_id: int) -> None:
-    st.session_state[state.LABELLED].setdefault(dataset.name, []).append(query_id)
+    """Mark a query labelled (once: a second click that lands while the first one's run is
+    drawing fires the old query's callback again)."""
+    done = st.session_state[state.LABELLED].setdefault(dataset.name, [])
+    if query_id not in done:
+        done.append(query_id)
+
+
+def labelled(dataset: Dataset, query_id: int) -> bool:
+    return query_id in st.session_state[state.LABELLED].get(dataset.name, [])
 
 
 def undo(dataset: Dataset) -> None:
@@ -90,7 +98,10 @@ def judge(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]], mo
 
 def pick_better(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]], i: int,
                 session_id: str) -> None:
-    """The pair's label: 1 for answer i, 0 for the other; then the next query."""
+    """The pair's label: 1 for answer i, 0 for the other; then the next query. Once per
+    query: a repeated click on a pair already labelled does nothing."""
+    if labelled(dataset, query_id):
+        return
     vote(dataset, query_id, {m: float(i == j) for j, (m, _, _) in enumerate(shown)},
          shown[i][2], session_id)
     finish(dataset, query_id)
@@ -109,4 +120,7 @@ def next_buttons(dataset: Dataset, query_id: int, shown: list[tuple[str, str, st
 
 
 def skip(query_id: int) -> None:
-    st.session_state.setdefault(state.SKIPPED, []).append(query_id)
+    """Put a query aside for this session (once, however often the button fires)."""
+    skipped = st.session_state.setdefault(state.SKIPPED, [])
+    if query_id not in skipped:
+        skipped.append(query_id)
