@@ -27,7 +27,7 @@ from app.embed.embeddings import EncoderProblem
 from app.embed.ray_embed import RAY_ADDRESS_VAR, RayProblem
 from app.models.gateway import GatewayProblem
 from app.models.pool import PoolError
-from app.routing.configs import RouterProblem
+from app.routing.configs import SAMPLE_LIMIT, RouterProblem
 from app.store import datasets
 from app.store.db import DatabaseLocked, open_store
 
@@ -120,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--param", action=_ParamAction, dest="routers", metavar="KEY=VALUE",
                     help="a parameter of the preceding --router (JSON values allowed)")
     ev.add_argument("--boot", type=int, default=1000, help="bootstrap resamples (0: none)")
+    ev.add_argument("--sample", type=_positive_int, default=SAMPLE_LIMIT, metavar="N",
+                    help=f"route a larger log on a seeded sample of N queries (default "
+                         f"{SAMPLE_LIMIT:,}: about a minute for the default line-up)")
     ev.add_argument("--models", help="compare only these models (comma-separated), e.g. "
                     "when few queries were answered by every model")
     ev.add_argument("--reference", help="pairwise logs: the model win rates are measured "
@@ -165,6 +168,12 @@ def _parser() -> argparse.ArgumentParser:
 def _add_ray(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--ray", metavar="ADDRESS", help=f"on a Ray cluster: {what} ('local', "
                         f"'auto', host:port or ray://host:port; default ${RAY_ADDRESS_VAR})")
+
+
+def _positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number above 0")
+    return int(text)
 
 
 def _positive(text: str) -> float:
@@ -344,6 +353,7 @@ def _evaluate(args) -> int:
                          models=[m.strip() for m in args.models.split(",") if m.strip()]
                          if args.models else None,
                          budgets=tuple(b / 1000 for b in args.budget),
+                         sample_limit=args.sample,
                          progress=lambda stage, f: print(stage, file=sys.stderr))
     except RouterProblem as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -10,6 +10,7 @@ from routers.features import PRESETS
 from routers.optim import adam, bce, known_pairs, sigmoid
 
 L2_GRID = (1e-3, 1e-2, 1e-1)
+TUNE_LIMIT = 10_000  # training queries the L2 weight is chosen on (then refit on all)
 
 
 class MatrixFactorisationRouter(Router):
@@ -17,10 +18,10 @@ class MatrixFactorisationRouter(Router):
     strong/weak pair to N models: P(model m answers query q well) = sigmoid(v_m . W x_q
     + b_m), with W (projection of the query embedding) and every v_m, b_m learned jointly
     on all logged outcomes. With `tune` the L2 weight is chosen from L2_GRID by the loss
-    on a held-out fifth of the training queries (small logs need more of it; the test
-    split is never read), then the model is refit on every training query. After fitting,
-    a new model is added by learning only its own v, b with W frozen, so the others'
-    scores do not move."""
+    on a held-out fifth of the training queries (of at most TUNE_LIMIT of them; small logs
+    need more of it; the test split is never read), then the model is refit on every
+    training query. After fitting, a new model is added by learning only its own v, b with
+    W frozen, so the others' scores do not move."""
 
     name = "mf"
     title = "Matrix factorisation (RouteLLM MF, N models)"
@@ -59,6 +60,10 @@ class MatrixFactorisationRouter(Router):
             return self.l2
         held = np.random.default_rng(self.seed).permutation(n)[: n // 5]
         fit_rows = np.setdiff1d(np.arange(n), held)
+        if n > TUNE_LIMIT:  # three candidate fits on a seeded part, not on all of a big log
+            held = held[: TUNE_LIMIT // 5]
+            fit_rows = np.sort(np.random.default_rng(self.seed + 1).choice(
+                fit_rows, TUNE_LIMIT - len(held), replace=False))
         check = outcomes.subset(held)
         rows, cols, y = known_pairs(check.reward)
         losses = {}

@@ -160,3 +160,48 @@ def test_a_log_above_the_sample_limit_is_compared_on_a_stated_sample(store, tmp_
     result = compare(store, "big", [RouterConfig("knn", "knn", {"k": 5}, encoder=FAST)],
                      n_boot=50, data=data)
     assert result.test_size == len(data.test) and "120 of the log's 300" in result.split_note
+
+
+def test_evaluate_sample_sets_the_sample_and_rejects_nonsense(store, tmp_path, capsys):
+    """`routelab evaluate --sample N`: the stated sample is N queries; a non-number is an
+    argument error naming the value, not a traceback."""
+    from app import cli
+
+    lines = ["prompt,task,model,score,cost_usd"]
+    for i in range(200):
+        task = ["maths", "geo"][i % 2]
+        lines += [f"question {i} about {task},{task},small,{int(i % 3 == 0)},0.001",
+                  f"question {i} about {task},{task},large,{int(i % 3 != 1)},0.01"]
+    import_path(store, write(tmp_path / "sampled.csv", "\n".join(lines) + "\n"))
+    store.close()
+    env = {**os.environ, "ROUTELAB_DB": str(store.path), "ROUTELAB_ENCODER": FAST}
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "evaluate", "sampled", "--router", "knn", "--boot",
+         "20", "--sample", "150", "--json"], cwd=REPO, capture_output=True, text=True,
+        timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["split"].startswith(
+        "a seeded sample of 150 of the log's 200 queries")
+    with pytest.raises(SystemExit):
+        cli.main(["evaluate", "sampled", "--sample", "lots"])
+    assert "'lots' is not a whole number above 0" in capsys.readouterr().err
+
+
+def test_mf_chooses_its_l2_on_a_bounded_part_of_a_big_training_split(monkeypatch):
+    """The three candidate fits of MF's L2 search use at most TUNE_LIMIT training queries;
+    the final fit uses them all."""
+    from routers import Outcomes, Queries, mf
+
+    rng = np.random.default_rng(0)
+    n = 400
+    X = rng.normal(size=(n, 8))
+    reward = (rng.random((n, 2)) < np.where(X[:, :1] > 0, [0.9, 0.2], [0.2, 0.9])).astype(float)
+    outcomes = Outcomes(Queries(tuple(f"q{i}" for i in range(n)), X), ("a", "b"), reward,
+                        np.tile([1.0, 5.0], (n, 1)))
+    sizes = []
+    train = mf.MatrixFactorisationRouter._train
+    monkeypatch.setattr(mf.MatrixFactorisationRouter, "_train",
+                        lambda self, o, l2: sizes.append(len(o.queries)) or train(self, o, l2))
+    monkeypatch.setattr(mf, "TUNE_LIMIT", 100)
+    router = mf.MatrixFactorisationRouter(steps=30).fit(outcomes)
+    assert sizes == [80, 80, 80, n] and router.l2_ in mf.L2_GRID

@@ -10,6 +10,7 @@ import numpy as np
 from app.routing import budgets as budget_view
 from app.routing import catalog
 from app.routing.configs import (
+    SAMPLE_LIMIT,
     DatasetForRouting,
     RouterConfig,
     RouterProblem,
@@ -62,13 +63,14 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
             pair: tuple[str, str] | None = None, n_boot: int = 1000,
             data: DatasetForRouting | None = None, probes: str | None = None,
             models: list[str] | None = None, budgets: tuple[float, ...] = (),
+            sample_limit: int = SAMPLE_LIMIT,
             progress: Callable[[str, float], None] | None = None) -> Comparison:
     """Train each router on the training split and evaluate everything on the test split
     (the test queries every model answered); `models` keeps only those models; `budgets`
     (USD per query) adds each router's quality at those budgets (dollar logs only)."""
     say = progress or (lambda stage, fraction: None)
     say("Embedding and splitting the dataset", 0.0)
-    data = data or load_for_routing(store, dataset)
+    data = data or load_for_routing(store, dataset, sample_limit=sample_limit)
     if models:
         data = _only(data, models)
     axis, priced = cost_axis(data.outcomes, data.train)
