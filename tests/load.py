@@ -30,6 +30,23 @@ async def _labelled(page) -> int:
     return int(found[1]) if found else 0
 
 
+async def _settled_count(page) -> int:
+    """The page's count once every click sent has landed: a click that waited out its 30 s
+    above may still be queued behind other sessions' runs, so read until the count holds
+    for 3 s with no run going."""
+    last = -1
+    for _ in range(40):
+        await page.wait_for_function(
+            "() => (document.querySelector('[data-testid=\"stApp\"]') || {dataset: {}})"
+            ".dataset.testScriptState === 'notRunning'", timeout=60_000)
+        count = await _labelled(page)
+        if count == last:
+            return count
+        last = count
+        await page.wait_for_timeout(3000)
+    return last
+
+
 async def _session(browser, url: str, seconds: float, times: list[float], votes: list[int],
                    errors: list[str], arrives_after: float = 0.0,
                    loads: list[float] | None = None) -> None:
@@ -60,12 +77,7 @@ async def _session(browser, url: str, seconds: float, times: list[float], votes:
             if await page.locator("[data-testid='stException']").count():
                 errors.append(await page.locator("[data-testid='stException']").first
                               .inner_text())
-        # let a last click in flight land: the run it started has ended, however slowly
-        await page.wait_for_timeout(1000)
-        await page.wait_for_function(
-            "() => (document.querySelector('[data-testid=\"stApp\"]') || {dataset: {}})"
-            ".dataset.testScriptState === 'notRunning'", timeout=60_000)
-        votes.append(await _labelled(page))
+        votes.append(await _settled_count(page))
     except Exception as exc:  # a session that breaks is a failure of the load test
         errors.append(f"{type(exc).__name__}: {exc}")
         votes.append(0)

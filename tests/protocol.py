@@ -49,20 +49,22 @@ class Page:
 class Session:
     """One browser-less session of a Streamlit app: `await Session.open(url, page)`."""
 
-    def __init__(self, socket, page_name: str):
+    def __init__(self, socket, page_name: str, query_string: str = ""):
         self.socket = socket
         self.page_name = page_name
+        self.query_string = query_string  # e.g. "dataset=scale", as in the page's URL
         self.page = Page()
         self.widgets: dict[str, WidgetState] = {}  # values set so far, sent on every run
 
     @classmethod
-    async def open(cls, url: str, page_name: str, timeout: float = 120.0) -> Session:
+    async def open(cls, url: str, page_name: str, timeout: float = 120.0,
+                   query_string: str = "") -> Session:
         import websockets
 
         socket = await websockets.connect(
             url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
             max_size=None, open_timeout=timeout)
-        return cls(socket, page_name)
+        return cls(socket, page_name, query_string)
 
     async def run(self, trigger: str | None = None, timeout: float = 120.0) -> float:
         """Rerun the page with the widgets set so far (and a button `trigger`, by widget
@@ -70,6 +72,7 @@ class Session:
         message = BackMsg()
         state = message.rerun_script
         state.page_name = self.page_name
+        state.query_string = self.query_string
         for widget in self.widgets.values():
             state.widget_states.widgets.append(widget)
         if trigger:
