@@ -23,6 +23,7 @@ from bench import (
     ray_path,
     routers,
     scale,
+    scale_views,
     token_router,
 )
 from bench.report import ROOT, read_sections, section_markdown, write_markdown
@@ -43,6 +44,8 @@ SUITES = {
     "load": ("Load (bench/load.py)", load.run),
     "ray_path": ("Embedding on Ray vs in-process (bench/ray_path.py)", ray_path.run),
     "scale": ("Ten million outcomes on one machine (bench/scale.py)", scale.run),
+    "scale_views": ("A million queries on the Map and in Compare (bench/scale_views.py)",
+                    scale_views.run),
     "local_models": ("Local models, portable vs native build (bench/local_models.py)",
                      local_models.run),
 }
