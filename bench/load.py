@@ -34,16 +34,14 @@ def run() -> list[Figure]:
 
 
 def _drive(driver: str, load, opening: str) -> list[Figure]:
-    from app.store.db import open_store
+    from tests.load import stored_votes
     from tests.serve import streamlit_server
 
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "load.duckdb"
         with streamlit_server(db, env={"ROUTELAB_ENCODER": "hashing-ngrams-512"}) as url:
             result = load(url, SESSIONS, SECONDS, warm=True)
-        store = open_store(db)
-        rows, keys = store.rows("SELECT count(*), count(DISTINCT vote_key) FROM feedback")[0]
-        store.close()
+        rows, keys = stored_votes(db)
     exact = rows == keys == 2 * result["labels"]
     errors = len(result["errors"])
     print(f"{driver}: {result['actions']} actions, {result['labels']} labels, errors: "

@@ -328,10 +328,15 @@ def _page_line(took: dict) -> str:
 
 
 def run(prompts: int = PROMPTS, keep: bool = False) -> list[Figure]:
+    return in_work_folder(_measure, prompts, keep, "bench-")
+
+
+def in_work_folder(measure, prompts: int, keep: bool, prefix: str) -> list[Figure]:
+    """`measure(folder, prompts)` in a fresh folder under WORK, deleted after unless kept."""
     WORK.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="bench-", dir=WORK))
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=WORK))
     try:
-        return _measure(folder, prompts)
+        return measure(folder, prompts)
     finally:
         if keep:
             print(f"kept {folder}")
@@ -401,14 +406,19 @@ def _measure(folder: Path, prompts: int) -> list[Figure]:
     ]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def command(run_suite, doc: str, argv: list[str] | None = None) -> None:
+    """`python -m bench.<suite> [--prompts N] [--keep]` for the suites on generated logs."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--prompts", type=int, default=PROMPTS,
                         help=f"prompts in the log (x {len(MODELS)} models; default {PROMPTS:,})")
     parser.add_argument("--keep", action="store_true", help="keep the log and database")
     args = parser.parse_args(argv)
-    for figure in run(args.prompts, keep=args.keep):
+    for figure in run_suite(args.prompts, keep=args.keep):
         print(figure.line())
+
+
+def main(argv: list[str] | None = None) -> None:
+    command(run, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -16,16 +16,13 @@ into a fresh database, each step in a fresh process with its peak resident memor
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import shutil
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 from bench.report import ROOT, Figure
-from bench.scale import MODELS, PROMPTS, WORK, _child, generate
+from bench.scale import MODELS, PROMPTS, _child, command, generate, in_work_folder
 
 ENCODER = "hashing-ngrams-512"
 WARM_RUNS = 3
@@ -46,15 +43,7 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "code": code}}))
 
 
 def run(prompts: int = PROMPTS, keep: bool = False) -> list[Figure]:
-    WORK.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="views-", dir=WORK))
-    try:
-        return _measure(folder, prompts)
-    finally:
-        if keep:
-            print(f"kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+    return in_work_folder(_measure, prompts, keep, "views-")
 
 
 def _step(db: Path, *argv: str) -> tuple[float, float]:
@@ -130,13 +119,7 @@ def _map_page(db: Path) -> tuple[float, list[float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prompts", type=int, default=PROMPTS,
-                        help=f"prompts in the log (x {len(MODELS)} models; default {PROMPTS:,})")
-    parser.add_argument("--keep", action="store_true", help="keep the log and database")
-    args = parser.parse_args(argv)
-    for figure in run(args.prompts, keep=args.keep):
-        print(figure.line())
+    command(run, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -105,6 +105,18 @@ async def _run(url: str, sessions: int, seconds: float, warm: bool):
     return times, loads, votes, errors
 
 
+def stored_votes(db) -> tuple[int, int]:
+    """(rows, distinct vote keys) in a server's feedback log: equal when nothing is stored
+    twice, and twice the labels its pages confirmed when every vote landed."""
+    from app.store.db import open_store
+
+    store = open_store(db)
+    try:
+        return tuple(store.rows("SELECT count(*), count(DISTINCT vote_key) FROM feedback")[0])
+    finally:
+        store.close()
+
+
 def run_load(url: str, sessions: int, seconds: float, warm: bool = False) -> dict:
     """Drive the server; return response-time percentiles, votes cast, and any errors.
     Warm: a first visitor before the others, and their first page loads reported apart

@@ -134,17 +134,23 @@ def test_saved_configs_round_trip_and_cli_json(store, tmp_path):
     assert knn["aiq"] > report["zero_router"]["aiq"]
 
 
+def small_and_large_log(store, path, n: int) -> None:
+    """Import `n` queries of three tasks: 'small' ($0.001) right when i % 4 == 0, 'large'
+    ($0.01) right unless i % 4 == 1."""
+    lines = ["prompt,task,model,score,cost_usd"]
+    for i in range(n):
+        task = ["maths", "geo", "code"][i % 3]
+        lines += [f"question {i} about {task},{task},small,{int(i % 4 == 0)},0.001",
+                  f"question {i} about {task},{task},large,{int(i % 4 != 1)},0.01"]
+    import_path(store, write(path, "\n".join(lines) + "\n"))
+
+
 def test_a_log_above_the_sample_limit_is_compared_on_a_stated_sample(store, tmp_path):
     """Only a seeded sample is embedded and split (by text, as always); the comparison says
     how many of how many queries it used, and its intervals come from that sample."""
     from app.embed.embeddings import get_encoder
 
-    lines = ["prompt,task,model,score,cost_usd"]
-    for i in range(300):
-        task = ["maths", "geo", "code"][i % 3]
-        lines += [f"question {i} about {task},{task},small,{int(i % 4 == 0)},0.001",
-                  f"question {i} about {task},{task},large,{int(i % 4 != 1)},0.01"]
-    import_path(store, write(tmp_path / "big.csv", "\n".join(lines) + "\n"))
+    small_and_large_log(store, tmp_path / "big.csv", 300)
     data = load_for_routing(store, "big", FAST, sample_limit=120)
     assert len(data.outcomes.queries) == len(data.query_ids) == 120
     assert data.split_note.startswith("a seeded sample of 120 of the log's 300 queries")
@@ -167,12 +173,7 @@ def test_evaluate_sample_sets_the_sample_and_rejects_nonsense(store, tmp_path, c
     argument error naming the value, not a traceback."""
     from app import cli
 
-    lines = ["prompt,task,model,score,cost_usd"]
-    for i in range(200):
-        task = ["maths", "geo"][i % 2]
-        lines += [f"question {i} about {task},{task},small,{int(i % 3 == 0)},0.001",
-                  f"question {i} about {task},{task},large,{int(i % 3 != 1)},0.01"]
-    import_path(store, write(tmp_path / "sampled.csv", "\n".join(lines) + "\n"))
+    small_and_large_log(store, tmp_path / "sampled.csv", 200)
     store.close()
     env = {**os.environ, "ROUTELAB_DB": str(store.path), "ROUTELAB_ENCODER": FAST}
     done = subprocess.run(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.store.db import open_store
-from tests.load import run_load, run_protocol_load
+from tests.load import run_load, run_protocol_load, stored_votes
 from tests.serve import chromium_available, streamlit_server
 
 pytestmark = pytest.mark.slow
@@ -22,9 +21,7 @@ def test_sessions_voting_and_browsing_at_once(tmp_path):
     print(f"load: {result}")
     assert result["errors"] == []
     assert result["labels"] >= 6 and result["p95"] < 60
-    store = open_store(db)
-    rows, keys = store.rows("SELECT count(*), count(DISTINCT vote_key) FROM feedback")[0]
-    store.close()
+    rows, keys = stored_votes(db)
     assert rows == keys == 2 * result["labels"]  # every confirmed vote, exactly once
 
 
@@ -38,7 +35,5 @@ def test_protocol_sessions_vote_exactly_once(tmp_path):
     print(f"protocol load: {result}")
     assert result["errors"] == []
     assert result["labels"] >= 8 and result["load_p95"] < 60
-    store = open_store(db)
-    rows, keys = store.rows("SELECT count(*), count(DISTINCT vote_key) FROM feedback")[0]
-    store.close()
+    rows, keys = stored_votes(db)
     assert rows == keys == 2 * result["labels"]
