@@ -4,7 +4,8 @@ scikit-learn's HashingVectorizer builds every n-gram as a Python string: about 1
 character, 4 s of the learned judge's fit on RouterBench's 35k logged answers. This counts the
 same grams as its char_wb analyzer (lower-cased, whitespace-collapsed text, 2-4-grams that
 never span two words, word edges marked by a space; tests/test_ngrams.py checks them text
-by text), on the code points of all texts together, 3x faster. The grams are hashed
+by text; a NUL, which separates texts here, is whitespace, where scikit-learn keeps it in
+its word), on the code points of all texts together, 3x faster. The grams are hashed
 another way, so the columns differ from scikit-learn's: it serves features fitted and read
 in the same process (the judge's answer view), while the query view keeps scikit-learn's,
 which exported routers reproduce.

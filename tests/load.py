@@ -57,7 +57,7 @@ async def _session(browser, url: str, seconds: float, times: list[float], votes:
     try:
         started = time.perf_counter()
         await page.goto(f"{url}/label", timeout=120_000)  # as patient as the first render
-        await page.get_by_text(PAIR_MODE).click()
+        await page.get_by_text(PAIR_MODE).click(timeout=120_000)  # as patient, too
         await page.get_by_role("button", name=BETTER).first.wait_for(
             timeout=120_000)
         (times if loads is None else loads).append(time.perf_counter() - started)
