@@ -2,14 +2,16 @@
 
 On bench/scale.py's generated RouterBench-shaped log (1M prompts x 10 models), imported
 into a fresh database, each step in a fresh process with its peak resident memory:
-1. `routelab embed scale` with the hashing encoder (MiniLM would take hours on 2 cores
-   here): every query embedded, then the map built the way the Map page's first visit
-   builds it (UMAP fitted on a seeded sample, every other query transformed);
+1. `routelab embed scale --no-map` with the hashing encoder (MiniLM would take hours on 2
+   cores here): every query embedded; then `routelab embed scale`, which finds them cached
+   and builds the map the way the Map page's first visit builds it (UMAP fitted on a seeded
+   sample of 20k, every other query placed beside its nearest fitted ones);
 2. the Map page itself, on a `streamlit run` server, asked for over Streamlit's websocket
    protocol (tests/protocol.py, no browser): its first run in the server process (the
    projection, the density and the win regions read or computed once), then warm runs;
 3. `routelab evaluate scale` (the Compare page's `compare`, default line-up) on its seeded
-   sample of 100k queries, with those queries' vectors already cached by step 1.
+   sample of SAMPLE_LIMIT (30k) queries, with those queries' vectors already cached by
+   step 1.
 
 `python -m bench.scale_views [--prompts N] [--keep]`; files go to /tmp/scale.
 """
@@ -21,6 +23,7 @@ import statistics
 import sys
 from pathlib import Path
 
+from app.routing.configs import SAMPLE_LIMIT
 from bench.report import ROOT, Figure
 from bench.scale import MODELS, PROMPTS, _child, command, generate, in_work_folder
 
@@ -62,7 +65,10 @@ def _measure(folder: Path, prompts: int) -> list[Figure]:
     files = generate(folder / "log", prompts)
     _step(db, "import", str(files[0].parent), "--name", "scale")
 
-    print(f"embedding every query with {ENCODER} and building the map ...", flush=True)
+    print(f"embedding every query with {ENCODER} ...", flush=True)
+    embed_seconds, embed_peak = _step(db, "embed", "scale", "--encoder", ENCODER, "--no-map")
+    print(f"embedding: {embed_seconds:.1f} s, peak {embed_peak:.2f} GiB", flush=True)
+    print("building the map (vectors cached) ...", flush=True)
     map_seconds, map_peak = _step(db, "embed", "scale", "--encoder", ENCODER)
     print(f"first map: {map_seconds:.1f} s, peak {map_peak:.2f} GiB", flush=True)
 
@@ -72,7 +78,8 @@ def _measure(folder: Path, prompts: int) -> list[Figure]:
     print(f"Map page: first run {first:.2f} s, warm {statistics.median(warm):.2f} s "
           f"(runs: {', '.join(f'{w:.2f}' for w in warm)})", flush=True)
 
-    print("routelab evaluate on the seeded 100k sample (vectors cached) ...", flush=True)
+    print(f"routelab evaluate on its seeded {SAMPLE_LIMIT:,}-query sample (vectors cached) ...",
+          flush=True)
     compare_seconds, compare_peak = _step(db, "evaluate", "scale", "--json")
     print(f"evaluate: {compare_seconds:.1f} s, peak {compare_peak:.2f} GiB", flush=True)
 
@@ -83,12 +90,17 @@ def _measure(folder: Path, prompts: int) -> list[Figure]:
                higher_is_better=False, digits=2),
         Figure("Map page, its first run in a fresh server (projection read, density and "
                "regions computed)", first, "s", higher_is_better=False, digits=1),
-        Figure(f"first map of {scale} ({ENCODER} embedding of every query, UMAP fitted on "
-               "20k and the rest transformed)", map_seconds, "s", higher_is_better=False,
-               digits=1),
+        Figure(f"embedding {scale} with {ENCODER}", embed_seconds, "s",
+               higher_is_better=False, digits=1),
+        Figure("peak memory of that embedding", embed_peak, "GiB", target="< 8 GiB (issue 18)",
+               higher_is_better=False),
+        Figure(f"first map of {scale} (vectors cached; UMAP fitted on 20k, the rest placed "
+               "beside their nearest fitted queries)", map_seconds, "s",
+               higher_is_better=False, digits=1),
         Figure("peak memory of the first map", map_peak, "GiB", target="< 8 GiB (issue 18)",
                higher_is_better=False),
-        Figure(f"routelab evaluate (Compare) of {scale} on its seeded 100k sample, vectors "
+        Figure(f"routelab evaluate (Compare) of {scale} on its seeded {SAMPLE_LIMIT:,}-query "
+               "sample, vectors "
                "cached", compare_seconds, "s", target="< 60 s (issue 18)",
                higher_is_better=False, digits=1),
         Figure("peak memory of that evaluate", compare_peak, "GiB", target="< 8 GiB (issue 18)",

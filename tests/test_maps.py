@@ -80,22 +80,25 @@ def test_sample_rows_are_seeded_distinct_and_all_of_a_small_log():
     assert len(first) == 100 and first.max() < 1_000
 
 
-def test_a_large_log_is_fitted_on_a_sample_and_the_rest_transformed(monkeypatch):
+def test_a_large_log_is_fitted_on_a_sample_and_the_rest_placed_beside_it(monkeypatch):
     """Every query gets a place; queries of the same cluster land near each other whether
-    they were in the fitted sample or transformed."""
+    they were in the fitted sample or placed; a copy of a fitted query lands on it."""
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(3, 16)) * 4
     labels = np.repeat(np.arange(3), 200)
     X = centres[labels] + rng.normal(size=(600, 16))
     X /= np.linalg.norm(X, axis=1, keepdims=True)
+    fitted = maps.sample_rows(600, 240, maps.MapParams().seed)
+    rest = np.setdiff1d(np.arange(600), fitted)
+    copy, original = rest[-1], fitted[labels[fitted] == labels[rest[-1]]][0]
+    X[copy] = X[original]
     monkeypatch.setattr(maps, "FIT_SAMPLE", 240)
     monkeypatch.setattr(maps, "TRANSFORM_CHUNK", 150)
     seen = []
     _, coords = maps.fit_umap(X, maps.MapParams(), progress=lambda done, total: seen.append(done))
     assert coords.shape == (600, 2) and np.isfinite(coords).all()
     assert seen == [240, 390, 540, 600]
-    fitted = maps.sample_rows(600, 240, maps.MapParams().seed)
-    rest = np.setdiff1d(np.arange(600), fitted)
     centre = np.array([coords[fitted][labels[fitted] == c].mean(axis=0) for c in range(3)])
     nearest = np.argmin(((coords[rest][:, None, :] - centre[None]) ** 2).sum(-1), axis=1)
     assert (nearest == labels[rest]).mean() > 0.95
+    assert np.abs(coords[copy] - coords[original]).max() < 1e-6
