@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from routers.ngrams import hashed_char_grams
+from routers.features import char_grams
 
 HASH_FEATURES = 2 ** 12
 _LETTER = re.compile(r"^\W*\(?([A-Ea-e])\)?(?:[\s.):,]|$)")
@@ -83,4 +83,4 @@ class AnswerTable:
 
 def hashed_answers(texts) -> sparse.csr_matrix:
     """L2-normalised hashed character 2-4-grams of each answer (first 2,000 characters)."""
-    return hashed_char_grams(texts, HASH_FEATURES, 2000)
+    return char_grams(texts, HASH_FEATURES, 2000).tocsr()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routers.base import Queries
+from routers.ngrams import hashed_char_grams
 
 EMBEDDING = "embedding"
 VIEWS = ("embedding", "task", "length", "hash")
@@ -114,13 +115,11 @@ def hashed(texts) -> np.ndarray:
 
 
 def char_grams(texts, n_features: int, max_chars: int):
-    """Sparse (n, n_features) L2-normalised hashed character 2-4-gram counts of each
-    text's first `max_chars` characters (the lexical view of queries and of answers)."""
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    vectorizer = HashingVectorizer(n_features=n_features, analyzer="char_wb",
-                                   ngram_range=(2, 4), alternate_sign=False, norm="l2")
-    return vectorizer.transform([str(t or "")[:max_chars] for t in texts])
+    """Sparse (n, n_features) L2-normalised hashed character 2-4-grams of each text's first
+    `max_chars` characters (the lexical view of queries and of answers): scikit-learn's
+    char_wb HashingVectorizer to the bit, which exported routers run, computed 3x faster
+    (routers/ngrams.py)."""
+    return hashed_char_grams(texts, n_features, max_chars)
 
 
 def _log_lengths(texts) -> np.ndarray:

@@ -1,9 +1,10 @@
-"""The whole-array character n-gram hasher behind the learned judge's answer view: the same
-feature as scikit-learn's char_wb HashingVectorizer (grams within words), computed faster."""
+"""The whole-array character n-gram hasher: scikit-learn's char_wb HashingVectorizer to the
+bit (the hashing encoder's vectors, the query view and exported routers depend on it)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from routers import ngrams
@@ -19,58 +20,44 @@ TEXTS = ["The answer is (B) because the integral diverges.",
          None]
 
 
-def test_rows_are_unit_length_and_an_empty_answer_is_all_zero():
-    X = hashed_char_grams(TEXTS, 4096, 2000).toarray()
-    assert X.shape == (len(TEXTS), 4096)
-    norms = np.linalg.norm(X, axis=1)
-    assert np.allclose(norms[:-2], 1.0)
-    assert norms[-2] == norms[-1] == 0.0
+def scikit_learn(texts, n_features: int, max_chars: int | None = None):
+    vectorizer = HashingVectorizer(n_features=n_features, analyzer="char_wb",
+                                   ngram_range=(2, 4), alternate_sign=False, norm="l2")
+    return vectorizer.transform([str(t or "")[:max_chars] for t in texts])
 
 
-def test_grams_never_span_two_words():
-    """'ab cd' holds exactly the grams of 'ab' and of 'cd': no window across the space."""
-    counts = ngrams._counts(["ab cd", "ab", "cd"], 1 << 20, (2, 3, 4)).toarray()
-    assert np.array_equal(counts[0], counts[1] + counts[2])
-    # ' a', 'ab', 'b ' / ' ab', 'ab ' / ' ab ': six grams per two-letter word
-    assert counts[1].sum() == 6
+def random_texts(count: int, seed: int = 0) -> list[str]:
+    """Every kind of character: ASCII, accents, CJK, emoji (4 UTF-8 bytes), a letter that
+    lower-cases to two code points, NUL, tabs, newlines, no-break spaces, runs of spaces."""
+    rng = np.random.default_rng(seed)
+    alphabet = list("abcdeé XYZ\t\u00a0.,!日本😀ßİ\x00") + ["  ", "\n"]
+    return ["".join(rng.choice(alphabet, rng.integers(0, 80))) for _ in range(count)]
 
 
-def test_case_spacing_and_batching_do_not_change_a_row(monkeypatch):
-    first = hashed_char_grams(["Hello   World", "x"], 4096, 2000).toarray()
-    assert np.array_equal(first[0], hashed_char_grams(["hello world"], 4096, 2000).toarray()[0])
-    whole = hashed_char_grams(TEXTS * 50, 4096, 2000)
+@pytest.mark.parametrize("n_features", [512, 4096, 2 ** 20])
+def test_equals_scikit_learn_to_the_bit(n_features):
+    texts = TEXTS + random_texts(1500)
+    ours, theirs = hashed_char_grams(texts, n_features), scikit_learn(texts, n_features)
+    assert ours.shape == theirs.shape and (ours != theirs).nnz == 0
+
+
+def test_max_chars_cuts_each_text_as_before_hashing():
+    long = ["alpha beta 😀 " * 500, "x" * 5000]
+    assert (hashed_char_grams(long, 4096, 40) != scikit_learn(long, 4096, 40)).nnz == 0
+
+
+def test_batches_and_empty_inputs(monkeypatch):
+    assert hashed_char_grams([], 512).shape == (0, 512)
+    assert hashed_char_grams(["", None, "   "], 512).nnz == 0
+    whole = hashed_char_grams(TEXTS * 50, 4096)
     monkeypatch.setattr(ngrams, "CHUNK_CHARS", 64)  # many small batches
-    assert np.array_equal(hashed_char_grams(TEXTS * 50, 4096, 2000).toarray(),
-                          whole.toarray())
+    assert (hashed_char_grams(TEXTS * 50, 4096) != whole).nnz == 0
 
 
-def test_max_chars_cuts_each_text():
-    long = "alpha beta " * 500
-    assert np.array_equal(hashed_char_grams([long], 4096, 40).toarray(),
-                          hashed_char_grams([long[:40]], 4096, 40).toarray())
+def test_the_hashing_encoder_is_unchanged():
+    """Vectors cached by the hashing encoder before it moved off scikit-learn stay valid."""
+    from app.embed.embeddings import HashingNgrams
 
-
-def test_the_grams_are_scikit_learns_char_wb_grams():
-    """Another hash, the same feature: per text, the multiset of gram counts equals
-    scikit-learn's char_wb analyzer's (lower-cased, 2-4-grams within space-padded words),
-    in a space wide enough for no two grams to share a column."""
-    from collections import Counter
-
-    analyse = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4)).build_analyzer()
-    rng = np.random.default_rng(0)
-    alphabet = list("abcdeé XYZ\t\u00a0.,!日本") + ["  ", "\n"]
-    texts = TEXTS[:-2] + ["".join(rng.choice(alphabet, rng.integers(1, 60)))
-                          for _ in range(300)]
-    ours = ngrams._counts([" ".join(t.lower().split()) for t in texts], 1 << 30, (2, 3, 4))
-    for row, text in enumerate(texts):
-        want = sorted(Counter(analyse(text)).values())
-        got = sorted(ours[row].data.astype(int).tolist())
-        assert got == want, text
-
-
-def test_a_nul_inside_an_answer_is_whitespace():
-    """NUL separates the texts inside the hasher: one in an answer must not shift rows."""
-    X = hashed_char_grams(["a\x00b c", "hello", "world"], 4096, 2000).toarray()
-    assert X.shape == (3, 4096)
-    assert np.array_equal(X[0], hashed_char_grams(["a b c"], 4096, 2000).toarray()[0])
-    assert np.array_equal(X[1:], hashed_char_grams(["hello", "world"], 4096, 2000).toarray())
+    texts = TEXTS[:-1] + random_texts(200, seed=1)
+    want = scikit_learn(texts, 512).toarray().astype(np.float32)
+    assert np.array_equal(HashingNgrams().encode(texts), want)

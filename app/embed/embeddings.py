@@ -85,17 +85,16 @@ def bf16_wanted() -> bool:
 
 
 class HashingNgrams:
-    """A fast lexical encoder (hashed character 2-4-grams, 512-d, scikit-learn); no model to
-    load, for huge logs or a quick look, and a second, incompatible vector space."""
+    """A fast lexical encoder (hashed character 2-4-grams, 512-d: scikit-learn's char_wb
+    HashingVectorizer to the bit, computed in whole arrays); no model to load, for huge
+    logs or a quick look, and a second, incompatible vector space."""
 
     name = "hashing-ngrams-512"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from sklearn.feature_extraction.text import HashingVectorizer
+        from routers.ngrams import hashed_char_grams
 
-        vectorizer = HashingVectorizer(n_features=512, analyzer="char_wb", ngram_range=(2, 4),
-                                       alternate_sign=False, norm="l2")
-        return vectorizer.transform(list(texts)).toarray().astype(np.float32)
+        return hashed_char_grams(list(texts), 512).toarray().astype(np.float32)
 
 
 ENCODERS: dict[str, Callable[[], Encoder]] = {
