@@ -12,6 +12,7 @@ import sys
 from bench import (
     collect,
     embed_map,
+    encoder_variants,
     evaluate,
     feedback,
     ingest,
@@ -35,6 +36,8 @@ SUITES = {
     "routers": ("Routers (bench/routers.py)", routers.run),
     "quality": ("Routing quality on real logs (bench/quality.py)", quality.run),
     "evaluate": ("Cold evaluate (bench/evaluate.py)", evaluate.run),
+    "encoder_variants": ("Faster encoders and their vectors (bench/encoder_variants.py)",
+                         encoder_variants.run),
     "feedback": ("Feedback (bench/feedback.py)", feedback.run),
     "live_routers": ("Live routers on the demo prompts (bench/live_routers.py)",
                      live_routers.run),

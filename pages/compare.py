@@ -6,7 +6,7 @@ from app.data.importers import traffic
 from app.routing.configs import default_configs, saved_configs
 from app.store.datasets import id_of
 from app.ui import resources
-from app.ui.compare_view import budgets_input, run, show
+from app.ui.compare_view import budgets_input, run, sample_input, show
 from app.ui.context import page_context
 from app.ui.preference_view import show_preferences
 
@@ -50,12 +50,13 @@ if not chosen:
     st.stop()
 kept = st.multiselect("Models", models, default=models, key="compare_models",
                       help="Compare on fewer models when few queries were answered by all")
-budgets = budgets_input(resources.routing_data(dataset, None)) if st.toggle(
+sample_limit = sample_input(dataset)
+budgets = budgets_input(resources.routing_data(dataset, None, sample_limit)) if st.toggle(
     "Quality at a budget", key="compare_budgets_on",
     help="Cross-validated operating points per budget (slower)") else ()
 configs = [saved.get(n) or defaults[n] for n in chosen]
 pair = (strong, weak) if strong and weak and strong != weak else None
 result = run(dataset, configs, pair, n_boot, probes if with_probes else None,
-             None if set(kept) == set(models) else kept, budgets)
+             None if set(kept) == set(models) else kept, budgets, sample_limit)
 if result is not None:
     show(result, dataset.name)

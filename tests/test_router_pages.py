@@ -92,6 +92,24 @@ def test_compare_page_shows_quality_at_budgets(app):
     assert not app.exception and any("must be numbers" in e.value for e in app.error)
 
 
+def test_compare_a_sample_of_a_big_log_or_all_of_it(app, monkeypatch):
+    """Above the sample limit (40 here, 30k in use) the page offers how many queries to
+    compare, says which it compared, and compares the whole log when asked."""
+    from app.routing import configs
+    from app.ui import compare_view
+    monkeypatch.setattr(configs, "SAMPLE_LIMIT", 40)
+    monkeypatch.setattr(compare_view, "SAMPLE_LIMIT", 40)
+    monkeypatch.setattr(compare_view, "SAMPLE_SIZES", (20, 40))
+    app.switch_page(str(REPO / "pages" / "compare.py")).run()
+    assert not app.exception, app.exception
+    sample = app.select_slider(key="compare_sample")
+    assert sample.options == ["20", "40", "all 60"] and sample.value == 40
+    assert any("a seeded sample of 40 of the log's 60 queries" in m.value for m in app.caption)
+    sample.set_value(60).run()
+    assert not app.exception, app.exception
+    assert not any("seeded sample" in m.value for m in app.caption)
+
+
 def test_calibrate_a_saved_router_to_a_strong_share(app):
     from app.routing.configs import RouterConfig, save_config
     from app.ui import resources

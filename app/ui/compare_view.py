@@ -16,10 +16,12 @@ from app.present.report import render
 from app.present.text import plain
 from app.routing.budgets import best_single
 from app.routing.comparison import Comparison, compare, summary
-from app.routing.configs import RouterConfig, RouterProblem
+from app.routing.configs import SAMPLE_LIMIT, RouterConfig, RouterProblem
 from app.store.datasets import Dataset
 from app.ui import resources
 from routers.base import column_means
+
+SAMPLE_SIZES = (10_000, SAMPLE_LIMIT, 100_000, 300_000)  # offered on a bigger log
 
 
 def budgets_input(data) -> tuple[float, ...]:
@@ -54,19 +56,35 @@ def nice(value: float) -> float:
     return float(steps[np.argmin(np.abs(steps * power - value))] * power)
 
 
+def sample_input(dataset: Dataset) -> int | None:
+    """How many of a big log's queries to compare on (None: the default, SAMPLE_LIMIT); a
+    log of at most SAMPLE_LIMIT queries is always compared whole, with no control shown."""
+    if dataset.queries <= SAMPLE_LIMIT:
+        return None
+    sizes = [n for n in SAMPLE_SIZES if n < dataset.queries] + [dataset.queries]
+    return st.select_slider(
+        "Queries compared", sizes, value=SAMPLE_LIMIT, key="compare_sample",
+        format_func=lambda n: f"all {n:,}" if n == dataset.queries else f"{n:,}",
+        help=f"A seeded sample of the log's {dataset.queries:,} queries, split by text "
+             f"into train and test. More queries narrow the intervals and take longer: "
+             f"{SAMPLE_LIMIT:,} take about a minute for the default routers on 2 cores.")
+
+
 def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         probes: str | None = None, models: list[str] | None = None,
-        budgets: tuple[float, ...] = ()) -> Comparison | None:
+        budgets: tuple[float, ...] = (), sample_limit: int | None = None
+        ) -> Comparison | None:
     """The comparison, from the server's shared cache (the same question on the same data,
     by any session) or computed now with a progress bar."""
     key = (dataset, tuple(c.to_json() for c in configs), pair, n_boot, probes,
-           tuple(models or ()), budgets, resources.data_stamp())
+           tuple(models or ()), budgets, sample_limit, resources.data_stamp())
     cache = resources.comparisons()
     found = cache.get(key)
     if found is not None:
         return found
     bar = st.progress(0.0, text="Embedding the queries (first time only) ...")
-    data = resources.routing_data(dataset, configs[0].encoder if configs else None)
+    data = resources.routing_data(dataset, configs[0].encoder if configs else None,
+                                  sample_limit)
     try:
         result = compare(resources.store(), dataset.name, configs, pair=pair,
                          n_boot=n_boot, data=data, probes=probes, models=models,

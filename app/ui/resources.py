@@ -134,17 +134,20 @@ def reducer(dataset: Dataset, encoder: str, params: maps.MapParams):
     return maps.load_reducer(dataset.id, dataset.version, encoder, params)
 
 
-def routing_data(dataset: Dataset, encoder: str | None):
-    """A dataset as router input (embeddings, outcomes, split), once per version and
-    encoder (None: the default one, cached as the same entry)."""
-    return _routing_data(dataset, encoder or default_encoder())
+def routing_data(dataset: Dataset, encoder: str | None, sample_limit: int | None = None):
+    """A dataset as router input (embeddings, outcomes, split), once per version, encoder
+    (None: the default one, cached as the same entry) and sample size (None: a log above
+    configs.SAMPLE_LIMIT queries is routed on a seeded sample of that many)."""
+    from app.routing.configs import SAMPLE_LIMIT
+
+    return _routing_data(dataset, encoder or default_encoder(), sample_limit or SAMPLE_LIMIT)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _routing_data(dataset: Dataset, encoder: str):
+def _routing_data(dataset: Dataset, encoder: str, sample_limit: int):
     from app.routing.configs import load_for_routing
 
-    return load_for_routing(store(), dataset.name, encoder)
+    return load_for_routing(store(), dataset.name, encoder, sample_limit=sample_limit)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

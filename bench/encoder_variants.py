@@ -1,0 +1,136 @@
+"""Faster ways to run the encoder, and whether their vectors may replace the float32 ones.
+
+Issue 18 asks to try quantised and shortened encoders and keep one only if its vectors stay
+within cosine 0.99 of the PyTorch float32 ones. On the RouterBench subset's distinct query
+texts (../shared/data, imported into a temporary database the way `routelab import` does),
+each variant of all-MiniLM-L6-v2 encodes every text once, its model loaded and warmed up
+before the clock starts:
+- float32, the reference;
+- bfloat16 autocast, what routelab does for bulk encoding on a CPU with native bf16;
+- int8 dynamic quantisation of every Linear layer (torch.ao's quantize_dynamic);
+- the first 128 tokens instead of the model's 256.
+Each variant's figures: seconds, the lowest and mean cosine to the float32 vector of the
+same text, and the share of texts whose nearest other text stays the same. The ONNX and
+OpenVINO backends need `optimum`: pip would install it only by taking transformers back to
+4.57 (optimum-onnx's bound), below the 5.x this project's sentence-transformers runs on;
+the run says whether it is importable.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.report import ROOT, SHARED, Figure
+
+KEEP_COSINE = 0.99
+
+
+def run() -> list[Figure]:
+    if not SHARED.is_dir():
+        print(f"skipped: no real data at {SHARED}")
+        return []
+    texts = _query_texts()
+    print(f"{len(texts):,} distinct query texts of the RouterBench subset", flush=True)
+    reference_seconds, reference = _timed(_float32(), texts)
+    print(f"float32: {reference_seconds:.1f} s", flush=True)
+    figures = [Figure(f"float32 encode of {len(texts):,} texts (the reference)",
+                      reference_seconds, "s", higher_is_better=False, digits=1)]
+    for label, encoder in _variants():
+        seconds, vectors = _timed(encoder, texts)
+        cosine = np.sum(vectors * reference, axis=1)
+        same = float(np.mean(_nearest(vectors) == _nearest(reference)))
+        verdict = "kept" if cosine.min() >= KEEP_COSINE else "not kept"
+        print(f"{label}: {seconds:.1f} s, cosine min {cosine.min():.4f} mean "
+              f"{cosine.mean():.4f}, nearest text unchanged {same:.3f} ({verdict})", flush=True)
+        figures += [
+            Figure(f"{label}: encode", seconds, "s", reference_seconds, "float32",
+                   higher_is_better=False, digits=1),
+            Figure(f"{label}: lowest cosine to float32 ({verdict})", float(cosine.min()), "",
+                   target=f">= {KEEP_COSINE} to be kept (issue 18)", digits=4),
+            Figure(f"{label}: mean cosine to float32", float(cosine.mean()), "", digits=4),
+            Figure(f"{label}: texts whose nearest other text is unchanged", same, "",
+                   digits=3)]
+    print(f"ONNX / OpenVINO backends: {_optimum_status()}", flush=True)
+    return figures
+
+
+def _query_texts() -> list[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "rb.duckdb"
+        env = {**os.environ, "ROUTELAB_DB": str(db), "HF_HUB_OFFLINE": "1",
+               "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+        subprocess.run([sys.executable, "-m", "app.cli", "import",
+                        str(SHARED / "routerbench_subset"), "--name", "rb"], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+        import duckdb
+
+        with duckdb.connect(str(db), read_only=True) as con:
+            return sorted(t for (t,) in con.sql(
+                "SELECT DISTINCT embed_text FROM queries").fetchall())
+
+
+def _float32():
+    from app.embed.embeddings import MiniLM
+    return MiniLM(bf16=False)
+
+
+def _variants():
+    """(label, encoder) of each variant, built one at a time."""
+    from app.embed.embeddings import MiniLM, bf16_wanted
+
+    if bf16_wanted():
+        yield "bfloat16 autocast (routelab's bulk encoding on this CPU)", MiniLM(bf16=True)
+    else:
+        print("bfloat16: this CPU has no native bf16, so routelab does not use it")
+    yield "int8 dynamic quantisation of the Linear layers", _int8()
+    shorter = MiniLM()
+    shorter.model.max_seq_length = 128
+    yield "first 128 tokens (routelab's precision otherwise)", shorter
+
+
+def _int8():
+    import warnings
+
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    from app.embed.embeddings import MiniLM
+    encoder = MiniLM(bf16=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao's notice that this API moves to torchao
+        quantize_dynamic(encoder.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    return encoder
+
+
+def _timed(encoder, texts: list[str]) -> tuple[float, np.ndarray]:
+    encoder.encode(texts[:64])  # warm up before the clock starts
+    started = time.perf_counter()
+    vectors = encoder.encode(texts)
+    return time.perf_counter() - started, vectors
+
+
+def _nearest(vectors: np.ndarray) -> np.ndarray:
+    """Each row's most similar other row (cosine; rows are unit length)."""
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -np.inf)
+    return np.argmax(similarity, axis=1)
+
+
+def _optimum_status() -> str:
+    try:
+        import optimum  # noqa: F401
+    except ImportError as problem:
+        return f"not tried: optimum is not installed ({problem})"
+    return "optimum is importable: try backend='onnx' or 'openvino'"
+
+
+if __name__ == "__main__":
+    for figure in run():
+        print(figure.line())
