@@ -41,7 +41,8 @@ with open(os.devnull, "w") as quiet:
     stdout, sys.stdout = sys.stdout, quiet
     code = main({argv!r})
     sys.stdout = stdout
-print(json.dumps({{"seconds": time.perf_counter() - started, "code": code}}))
+# on a line of its own: the progress bar on stderr (the same pipe) ends without a newline
+print("\\n" + json.dumps({{"seconds": time.perf_counter() - started, "code": code}}))
 """
 
 
