@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -61,6 +63,26 @@ def test_cache_is_shared_across_datasets_and_split_by_encoder(store, tmp_path, m
     X, fresh = embed_texts(store, ["What is 2+2?"], other)
     assert fresh == 1 and X.shape == (1, 512)
     assert store.rows("SELECT count(DISTINCT encoder) FROM embeddings")[0][0] == 2
+
+
+def test_a_dataset_finds_its_cached_vectors_by_duckdbs_md5(store, tmp_path, monkeypatch):
+    """embed_dataset looks vectors up by DuckDB's md5 of each text, not Python's: the two
+    must agree on every text (Unicode, NUL, emoji, quotes, an empty line), read in chunks."""
+    from app.embed import embeddings
+
+    texts = ["plain", "café ünïcödé", "日本語の質問", "emoji 🙂 here", "a\x00b", "İstanbul",
+             'quoted "twice", with a comma', "tab\there"]
+    lines = [{"prompt": t, "model": "a", "score": 1} for t in texts]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    import_path(store, path, name="odd")
+    encoder = get_encoder("hashing-ngrams-512")
+    X, fresh = embed_texts(store, [t for (t,) in store.rows(
+        "SELECT embed_text FROM queries ORDER BY query_id")], encoder)
+    assert fresh == len(texts)
+    monkeypatch.setattr(embeddings, "LOAD_CHUNK", 3)
+    ids, X2, fresh2 = embed_dataset(store, dataset_id(store, "odd"), encoder)
+    assert fresh2 == 0 and len(ids) == len(texts) and np.array_equal(X, X2)
 
 
 def test_bulk_bf16_vectors_match_float32_and_route_alike(slice_of_routerbench, store,

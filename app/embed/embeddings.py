@@ -139,6 +139,14 @@ def embed_texts(store: Store, texts: Sequence[str], encoder: Encoder | str,
     """
     name = encoder if isinstance(encoder, str) else encoder.name
     hashes = [text_hash(t) for t in texts]
+    fresh = embed_missing(store, texts, hashes, encoder, progress)
+    return load_vectors(store, name, hashes), fresh
+
+
+def embed_missing(store: Store, texts: Sequence[str], hashes: Sequence[str],
+                  encoder: Encoder | str, progress: Progress | None = None) -> int:
+    """Embed and store the texts whose vectors are not cached yet; how many that was."""
+    name = encoder if isinstance(encoder, str) else encoder.name
     cached = _cached_hashes(store, name, set(hashes))
     todo = {}
     for h, t in zip(hashes, texts, strict=True):
@@ -161,7 +169,7 @@ def embed_texts(store: Store, texts: Sequence[str], encoder: Encoder | str,
         done += len(positions)
         if progress:
             progress(done, len(items))
-    return load_vectors(store, name, hashes), len(items)
+    return len(items)
 
 
 def _encode_here(encoder: Encoder | str, texts: list[str]):
@@ -175,18 +183,48 @@ def _encode_here(encoder: Encoder | str, texts: list[str]):
 
 def embed_dataset(store: Store, dataset_id: int, encoder: Encoder | str,
                   progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray, int]:
-    """(query_ids, X, newly embedded) for every query of a dataset, in query order."""
-    rows = store.rows("SELECT query_id, embed_text FROM queries WHERE dataset_id = ? "
-                      "ORDER BY query_id", [dataset_id])
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    X, fresh = embed_texts(store, [r[1] for r in rows], encoder, progress)
-    return ids, X, fresh
+    """(query_ids, X, newly embedded) for every query of a dataset, in query order.
+
+    Only the texts not embedded yet are read into Python: a million logged prompts are
+    gigabytes of strings, and DuckDB's md5 (the same hex digest as text_hash) finds the
+    cached vectors without them."""
+    name = encoder if isinstance(encoder, str) else encoder.name
+    with store.cursor() as cur:
+        table = cur.sql("SELECT query_id, md5(embed_text) AS text_hash FROM queries "
+                        "WHERE dataset_id = ? ORDER BY query_id",
+                        params=[dataset_id]).to_arrow_table()
+        missing = [t for (t,) in cur.execute(
+            """SELECT DISTINCT q.embed_text FROM queries q WHERE q.dataset_id = ?
+                   AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.encoder = ?
+                                   AND e.text_hash = md5(q.embed_text))""",
+            [dataset_id, name]).fetchall()]
+    fresh = embed_missing(store, missing, [text_hash(t) for t in missing], encoder,
+                          progress) if missing else 0
+    del missing
+    ids = table.column("query_id").to_numpy().astype(np.int64)
+    hashes = table.column("text_hash").to_pylist()
+    return ids, load_vectors(store, name, hashes), fresh
+
+
+LOAD_CHUNK = 100_000  # vectors read per query: a million at once cost DuckDB gigabytes
 
 
 def load_vectors(store: Store, encoder: str, hashes: Sequence[str]) -> np.ndarray:
-    """Cached vectors in the order of `hashes` (all must be cached)."""
+    """Cached vectors in the order of `hashes` (all must be cached), read LOAD_CHUNK at a
+    time into one float32 array: one join and sort of a million 512-d lists held about
+    three copies of them at once (DuckDB's, Arrow's, numpy's)."""
     if not hashes:
         return np.zeros((0, 0), dtype=np.float32)
+    out = None
+    for start in range(0, len(hashes), LOAD_CHUNK):
+        chunk = _load_chunk(store, encoder, hashes[start:start + LOAD_CHUNK])
+        if out is None:
+            out = np.empty((len(hashes), chunk.shape[1]), dtype=np.float32)
+        out[start:start + len(chunk)] = chunk
+    return out
+
+
+def _load_chunk(store: Store, encoder: str, hashes: Sequence[str]) -> np.ndarray:
     wanted = pa.table({"pos": pa.array(range(len(hashes)), pa.int64()),
                        "text_hash": pa.array(list(hashes), pa.string())})
     with store.cursor() as cur:
