@@ -168,6 +168,23 @@ def test_a_log_above_the_sample_limit_is_compared_on_a_stated_sample(store, tmp_
     assert result.test_size == len(data.test) and "120 of the log's 300" in result.split_note
 
 
+def test_a_router_on_another_encoder_is_compared_on_the_same_sample(store, tmp_path):
+    """A sampled comparison whose routers use two encoders: the second encoder's vectors
+    are of the same sampled queries, so both routers are judged on the same test queries;
+    data loaded with another sample size than compare() is told is refused, not misaligned."""
+    from app.embed.embeddings import DEFAULT_ENCODER
+
+    small_and_large_log(store, tmp_path / "big.csv", 300)
+    data = load_for_routing(store, "big", FAST, sample_limit=120)
+    configs = [RouterConfig("knn-fast", "knn", {"k": 5}, encoder=FAST),
+               RouterConfig("knn-minilm", "knn", {"k": 5}, encoder=DEFAULT_ENCODER)]
+    result = compare(store, "big", configs, n_boot=0, data=data, sample_limit=120)
+    assert {"knn-fast", "knn-minilm"} <= set(result.routers)
+    assert result.test_size == len(data.test) and "120 of the log's 300" in result.split_note
+    with pytest.raises(RuntimeError, match="sample_limit"):
+        compare(store, "big", configs, n_boot=0, data=data)  # the default 30k: all 300
+
+
 def test_evaluate_sample_sets_the_sample_and_rejects_nonsense(store, tmp_path, capsys):
     """`routelab evaluate --sample N`: the stated sample is N queries; a non-number is an
     argument error naming the value, not a traceback."""

@@ -67,7 +67,7 @@ def test_cache_is_shared_across_datasets_and_split_by_encoder(store, tmp_path, m
 
 def test_a_dataset_finds_its_cached_vectors_by_duckdbs_md5(store, tmp_path, monkeypatch):
     """embed_dataset looks vectors up by DuckDB's md5 of each text, not Python's: the two
-    must agree on every text (Unicode, NUL, emoji, quotes, an empty line), read in chunks."""
+    must agree on every text (Unicode, NUL, emoji, quotes, a tab), read in chunks."""
     from app.embed import embeddings
 
     texts = ["plain", "café ünïcödé", "日本語の質問", "emoji 🙂 here", "a\x00b", "İstanbul",

@@ -139,7 +139,8 @@ KNOWN_MISSES = {
 
 
 @pytest.mark.parametrize("shape", [
-    pytest.param(shape, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[i]))
+    pytest.param(shape, marks=pytest.mark.xfail(strict=True, raises=AssertionError,
+                                                reason=KNOWN_MISSES[i]))
     if i in KNOWN_MISSES else shape for i, shape in enumerate(drawn_shapes())], ids=repr)
 def test_drawn_shapes(tmp_path, shape):
     result, text = evaluate(tmp_path, shape, routers=LEARNED)

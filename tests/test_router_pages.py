@@ -99,7 +99,7 @@ def test_compare_a_sample_of_a_big_log_or_all_of_it(app, monkeypatch):
     from app.ui import compare_view
     monkeypatch.setattr(configs, "SAMPLE_LIMIT", 40)
     monkeypatch.setattr(compare_view, "SAMPLE_LIMIT", 40)
-    monkeypatch.setattr(compare_view, "SAMPLE_SIZES", (20, 40))
+    monkeypatch.setattr(compare_view, "SAMPLE_SIZES", [20, 40, 100])
     app.switch_page(str(REPO / "pages" / "compare.py")).run()
     assert not app.exception, app.exception
     sample = app.select_slider(key="compare_sample")

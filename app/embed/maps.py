@@ -5,12 +5,11 @@ in DuckDB, and the fitted reducer kept on disk so a new query can be placed with
 `transform`. Win regions: a grid over the map; each cell looks at its nearby queries and
 picks the model that wins them under the chosen objective, with confidence as opacity.
 
-Large logs: UMAP is fitted on a seeded sample of FIT_SAMPLE queries and each other query is
-placed at the weighted mean of its nearest fitted queries (UMAP's own starting point for
-`transform`, without its per-point optimisation, which took over 35 minutes for a million
-queries), in chunks with progress; win regions come from a seeded sample of
-REGION_SAMPLE queries; a page draws the whole log as a density grid (every query counted)
-with a seeded sample of DRAW_SAMPLE points on top.
+Large logs: UMAP is fitted on a seeded sample of FIT_SAMPLE queries and each other query
+is placed beside its nearest fitted ones (embed/placement.py; UMAP's `transform` took 26 s
+per 20k queries here, about 21 minutes for a million), in chunks with progress; win
+regions come from a seeded sample of REGION_SAMPLE queries; a page draws the whole log as
+a density grid (every query counted) with a seeded sample of DRAW_SAMPLE points on top.
 """
 
 from __future__ import annotations
@@ -24,12 +23,12 @@ import numpy as np
 import pyarrow as pa
 
 from app import settings
+from app.embed.placement import place_beside
 from app.store.db import Store
 from routers.neighbours import weighted_nanmean
 
 FIT_SAMPLE = 20_000       # queries UMAP is fitted on; the others are placed beside them
 TRANSFORM_CHUNK = 50_000  # queries placed per progress step
-PLACE_NEIGHBOURS = 10     # fitted queries whose places a placed query averages
 REGION_SAMPLE = 50_000    # queries the win regions are computed from
 DRAW_SAMPLE = 20_000      # points drawn over the density of a larger log
 
@@ -90,36 +89,13 @@ def fit_umap(X: np.ndarray, params: MapParams, progress=None):
         progress(len(fit_rows), len(X))
     rest = np.setdiff1d(np.arange(len(X)), fit_rows)
     if len(rest):
-        place = place_beside(X[fit_rows], coords[fit_rows], params)
+        place = place_beside(X[fit_rows], coords[fit_rows], params.seed)
         for start in range(0, len(rest), TRANSFORM_CHUNK):
             rows = rest[start:start + TRANSFORM_CHUNK]
             coords[rows] = place(X[rows])
             if progress:
                 progress(len(fit_rows) + start + len(rows), len(X))
     return reducer, coords
-
-
-def place_beside(fitted: np.ndarray, fitted_coords: np.ndarray, params: MapParams):
-    """A function placing vectors at the weighted mean of their PLACE_NEIGHBOURS nearest
-    fitted vectors' map coordinates (cosine, an approximate nearest-neighbour index).
-
-    UMAP's `transform` starts each point at such a mean, then optimises it against the
-    fitted graph; that optimisation is what made a million queries take over half an hour
-    (26 s per 20k queries here; this placement takes about 3 s). Weights are inverse squared
-    distances (Shepard's interpolation), so a duplicate of a fitted query lands on it."""
-    from pynndescent import NNDescent
-
-    k = min(PLACE_NEIGHBOURS, len(fitted))
-    index = NNDescent(fitted, metric="cosine", n_neighbors=max(k, min(30, len(fitted) - 1)),
-                      random_state=params.seed, low_memory=True)
-    index.prepare()
-
-    def place(X: np.ndarray) -> np.ndarray:
-        neighbours, distance = index.query(X, k=k)
-        weight = 1.0 / (distance.astype(np.float64) ** 2 + 1e-12)
-        weight /= weight.sum(axis=1, keepdims=True)
-        return (fitted_coords[neighbours] * weight[..., None]).sum(axis=1)
-    return place
 
 
 def reducer_path(dataset_id: int, version: str, encoder: str, params: MapParams) -> Path:

@@ -67,7 +67,9 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
             progress: Callable[[str, float], None] | None = None) -> Comparison:
     """Train each router on the training split and evaluate everything on the test split
     (the test queries every model answered); `models` keeps only those models; `budgets`
-    (USD per query) adds each router's quality at those budgets (dollar logs only)."""
+    (USD per query) adds each router's quality at those budgets (dollar logs only).
+    `data`, when given, must have been loaded with this `sample_limit`: a router on another
+    encoder reloads the same sample with its own vectors."""
     say = progress or (lambda stage, fraction: None)
     say("Embedding and splitting the dataset", 0.0)
     data = data or load_for_routing(store, dataset, sample_limit=sample_limit)
@@ -104,7 +106,11 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         say(f"Training and sweeping {config.name}", (i + 0.5) / max(len(configs), 1))
         encoder = config.encoder or _encoder(data)
         if encoder not in by_encoder:  # a router trained on another encoder's vectors
-            other = load_for_routing(store, dataset, encoder)
+            other = load_for_routing(store, dataset, encoder, sample_limit=sample_limit)
+            if not np.array_equal(other.query_ids, data.query_ids):
+                raise RuntimeError(f"{config.name}'s {encoder} vectors are of other queries "
+                                   "than the comparison's: pass compare() the sample_limit "
+                                   "its data was loaded with")
             other = _only(other, list(data.outcomes.models)) if models else other
             by_encoder[encoder] = replace(other, outcomes=replace(
                 other.outcomes, cost=priced.cost))

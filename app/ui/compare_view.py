@@ -21,7 +21,7 @@ from app.store.datasets import Dataset
 from app.ui import resources
 from routers.base import column_means
 
-SAMPLE_SIZES = (10_000, SAMPLE_LIMIT, 100_000, 300_000)  # offered on a bigger log
+SAMPLE_SIZES = sorted({10_000, SAMPLE_LIMIT, 100_000, 300_000})  # offered on a bigger log
 
 
 def budgets_input(data) -> tuple[float, ...]:
@@ -56,23 +56,31 @@ def nice(value: float) -> float:
     return float(steps[np.argmin(np.abs(steps * power - value))] * power)
 
 
-def sample_input(dataset: Dataset) -> int | None:
-    """How many of a big log's queries to compare on (None: the default, SAMPLE_LIMIT); a
-    log of at most SAMPLE_LIMIT queries is always compared whole, with no control shown."""
+def sample_input(dataset: Dataset) -> int:
+    """How many of a big log's queries to compare on; a log of at most SAMPLE_LIMIT queries
+    is compared whole, with no control shown. "All" is offered up to the largest size:
+    beyond it a sample's first comparison would embed for an hour and hold gigabytes."""
     if dataset.queries <= SAMPLE_LIMIT:
-        return None
-    sizes = [n for n in SAMPLE_SIZES if n < dataset.queries] + [dataset.queries]
-    return st.select_slider(
+        return SAMPLE_LIMIT
+    sizes = [n for n in SAMPLE_SIZES if n < dataset.queries]
+    if dataset.queries <= SAMPLE_SIZES[-1]:
+        sizes.append(dataset.queries)
+    size = st.select_slider(
         "Queries compared", sizes, value=SAMPLE_LIMIT, key="compare_sample",
         format_func=lambda n: f"all {n:,}" if n == dataset.queries else f"{n:,}",
         help=f"A seeded sample of the log's {dataset.queries:,} queries, split by text "
              f"into train and test. More queries narrow the intervals and take longer: "
              f"{SAMPLE_LIMIT:,} take about a minute for the default routers on 2 cores.")
+    if size > SAMPLE_LIMIT:
+        st.caption(f"{size:,} queries: the first comparison embeds the ones not embedded "
+                   "yet (MiniLM: about 200 a second on 2 cores) and trains every router on "
+                   "more; expect minutes.")
+    return size
 
 
 def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         probes: str | None = None, models: list[str] | None = None,
-        budgets: tuple[float, ...] = (), sample_limit: int | None = None
+        budgets: tuple[float, ...] = (), sample_limit: int = SAMPLE_LIMIT
         ) -> Comparison | None:
     """The comparison, from the server's shared cache (the same question on the same data,
     by any session) or computed now with a progress bar."""
@@ -88,7 +96,7 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
     try:
         result = compare(resources.store(), dataset.name, configs, pair=pair,
                          n_boot=n_boot, data=data, probes=probes, models=models,
-                         budgets=budgets,
+                         budgets=budgets, sample_limit=sample_limit,
                          progress=lambda stage, f: bar.progress(min(f, 1.0), text=stage))
     except RouterProblem as exc:
         bar.empty()

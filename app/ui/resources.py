@@ -138,9 +138,10 @@ def routing_data(dataset: Dataset, encoder: str | None, sample_limit: int | None
     """A dataset as router input (embeddings, outcomes, split), once per version, encoder
     (None: the default one, cached as the same entry) and sample size (None: a log above
     configs.SAMPLE_LIMIT queries is routed on a seeded sample of that many)."""
-    from app.routing.configs import SAMPLE_LIMIT
+    from app.routing import configs
 
-    return _routing_data(dataset, encoder or default_encoder(), sample_limit or SAMPLE_LIMIT)
+    return _routing_data(dataset, encoder or default_encoder(),
+                         sample_limit or configs.SAMPLE_LIMIT)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
