@@ -302,12 +302,12 @@ def _embed(args) -> int:
         print(f"\rembedding [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}",
               end="", file=sys.stderr, flush=True)
 
-    _, X, fresh = embed_dataset(store, dataset_id, name, progress=bar)
+    ids, X, fresh = embed_dataset(store, dataset_id, name, progress=bar)
     print(f"\n{len(X):,} queries embedded with {name} ({fresh:,} new, the rest cached).")
-    del X  # the map reads them again; a million 512-d vectors are 2 GB
     if not args.no_map:
         maps.ensure_map(store, dataset_id, version, name, maps.MapParams(),
-                        progress=lambda stage, f: print(stage, file=sys.stderr))
+                        progress=lambda stage, f: print(stage, file=sys.stderr),
+                        embedded=(ids, X))
         print("Map ready.")
     return 0
 
