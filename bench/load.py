@@ -35,18 +35,21 @@ def run() -> list[Figure]:
 
 def _drive(driver: str, load, opening: str) -> list[Figure]:
     from tests.load import stored_votes
-    from tests.serve import streamlit_server
+    from tests.serve import streamlit_process
 
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "load.duckdb"
-        with streamlit_server(db, env={"ROUTELAB_ENCODER": "hashing-ngrams-512"}) as url:
+        env = {"ROUTELAB_ENCODER": "hashing-ngrams-512"}
+        with streamlit_process(db, env=env) as (url, server):
             result = load(url, SESSIONS, SECONDS, warm=True)
+            memory = _resident_mib(server.pid)
         rows, keys = stored_votes(db)
     exact = rows == keys == 2 * result["labels"]
     errors = len(result["errors"])
     print(f"{driver}: {result['actions']} actions, {result['labels']} labels, errors: "
           f"{errors}, votes stored exactly once: {exact} ({rows} rows, {keys} distinct vote "
           f"keys, {2 * result['labels']} votes the pages confirmed)")
+    print(f"  the server's resident memory after the sessions: {memory:.0f} MiB")
     for error in result["errors"]:
         print(f"  error: {error[:500]}")
     return [Figure(f"{driver}: vote confirmed, p50 ({SESSIONS} sessions, {SECONDS} s, "
@@ -59,7 +62,19 @@ def _drive(driver: str, load, opening: str) -> list[Figure]:
             Figure(f"{driver}: {opening} per session (warm server), p95",
                    result["load_p95"], "s", target=TARGET, higher_is_better=False),
             Figure(f"{driver}: labels confirmed (two votes each)", result["labels"],
-                   "labels")]
+                   "labels"),
+            # the server skips Streamlit's full collection after each run (.streamlit/
+            # config.toml): this shows its memory does not build up for it
+            Figure(f"{driver}: the server's resident memory after the sessions", memory,
+                   "MiB", higher_is_better=False)]
+
+
+def _resident_mib(pid: int) -> float:
+    """A process's resident memory now (Linux), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 if __name__ == "__main__":
