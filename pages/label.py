@@ -6,6 +6,7 @@ from app.present.text import plain
 from app.ui import state
 from app.ui.context import page_context
 from app.ui.label_view import PAIR, THUMBS, answers, judge, next_buttons, queue
+from app.ui.verbatim import verbatim
 
 ctx = page_context()
 dataset = ctx.require_dataset()
@@ -28,6 +29,6 @@ if mode == PAIR and len(shown) < 2:  # e.g. a traffic log: one answer per call
                "judge it with thumbs.")
     mode = THUMBS
 st.markdown("**Query**")
-st.code(shown[0][2], language=None, wrap_lines=True)
+verbatim(shown[0][2])
 judge(dataset, query_id, shown, mode, hide, ctx.session_id)
 next_buttons(dataset, query_id, shown, mode)

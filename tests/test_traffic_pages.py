@@ -78,9 +78,9 @@ def test_label_page_scores_a_traffic_answer_and_the_bandit_learns(app):
 
 
 def _first_in_queue(app) -> int:
-    """The query the Label page shows: its text is the code block under 'Query'."""
+    """The query the Label page shows: its text is the first verbatim text, under 'Query'."""
     from app.ui import resources
-    shown = app.code[0].value
+    shown = app.text[0].value
     return resources.store().rows("SELECT query_id FROM queries WHERE text = ?", [shown])[0][0]
 
 

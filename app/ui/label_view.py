@@ -12,6 +12,7 @@ from app.routing.feedback import Vote, record_vote, retract, vote_of
 from app.store import datasets
 from app.store.datasets import Dataset
 from app.ui import resources, state
+from app.ui.verbatim import verbatim
 
 THUMBS, PAIR = "thumbs on each answer", "pick the better of two"
 
@@ -83,7 +84,7 @@ def judge(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]], mo
             zip(st.columns(len(shown)), shown, strict=True)):
         with col:
             st.markdown(f"**{'Answer ' + chr(65 + i) if hide else plain(model)}**")
-            st.code(response or "(no response logged)", language=None, wrap_lines=True)
+            verbatim(response, "(no response logged)")
             if mode == THUMBS:
                 thumb = st.feedback("thumbs", key=state.label_thumb(query_id, model))
                 sent = state.label_sent(query_id, model)
