@@ -113,8 +113,8 @@ def test_a_large_log_is_drawn_as_density_with_a_sample_of_points(app, monkeypatc
     figure = json.loads(app.get("plotly_chart")[0].proto.spec)
     crowd = [t for t in figure["data"] if t.get("name") == "all queries (density)"]
     assert len(crowd) == 1 and _array(crowd[0]["customdata"]).sum() == 30
-    drawn = sorted(int(r) for t in figure["data"] if t["type"] == "scattergl"
-                   for r in _array(t["customdata"]))
+    points = [t for t in figure["data"] if t["type"] in ("scatter", "scattergl")]
+    drawn = sorted(int(r) for t in points for r in _array(t["customdata"]))
     assert drawn == maps.sample_rows(30, 12).tolist()
 
 

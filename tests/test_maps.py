@@ -102,3 +102,25 @@ def test_a_large_log_is_fitted_on_a_sample_and_the_rest_placed_beside_it(monkeyp
     nearest = np.argmin(((coords[rest][:, None, :] - centre[None]) ** 2).sum(-1), axis=1)
     assert (nearest == labels[rest]).mean() > 0.95
     assert np.abs(coords[copy] - coords[original]).max() < 1e-6
+
+
+def test_points_are_svg_on_a_small_map_and_webgl_on_a_large_one(monkeypatch):
+    """Either way every drawn point keeps its row in the log (the selection reports it)."""
+    from app.present import map_figure
+
+    coords, scores, costs = _two_clusters()
+    regions = win_regions(coords, scores, costs, Objective("best"), grid=20)
+    labels = ["a" if x < 0 else "b" for x in coords[:, 0]]
+    rows = np.arange(1000, 1000 + len(coords))
+
+    def drawn(figure):
+        points = [t for t in figure.data if t.type in ("scatter", "scattergl")]
+        return {t.type for t in points}, sorted(int(r) for t in points for r in t.customdata)
+
+    small = map_figure.map_figure(coords, regions, ["a", "b"], labels, None, "model",
+                                  [""] * len(coords), rows=rows)
+    assert drawn(small) == ({"scatter"}, rows.tolist())
+    monkeypatch.setattr(map_figure, "SVG_POINTS", len(coords) - 1)
+    large = map_figure.map_figure(coords, regions, ["a", "b"], labels, None, "model",
+                                  [""] * len(coords), rows=rows)
+    assert drawn(large) == ({"scattergl"}, rows.tolist())

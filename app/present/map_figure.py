@@ -1,4 +1,5 @@
-"""Plotly figures for the Map page: win regions as translucent heatmaps, queries as WebGL."""
+"""Plotly figures for the Map page: win regions as translucent heatmaps, queries as points
+(SVG up to SVG_POINTS, WebGL beyond)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from app.embed.maps import Density, Regions
 from app.present.text import svg
 
 PALETTE = px.colors.qualitative.Bold + px.colors.qualitative.Safe
+# Up to this many points SVG draws faster than WebGL, whose context costs the browser more
+# than the points themselves (the demo map's warm load: 3.05 s against 3.67 s; the λ slider
+# 0.45 s against 0.56 s, bench/pages.py); beyond it WebGL keeps tens of thousands smooth.
+SVG_POINTS = 5_000
 
 
 def model_colours(models: list[str]) -> dict[str, str]:
@@ -77,10 +82,11 @@ def _add_density(fig, crowd: Density) -> None:
 
 
 def _add_points(fig, coords, rows, labels, values, title, hover, colours) -> None:
-    """Categorical colours (one WebGL trace per category) or a continuous scale; each
-    point carries its row in the log."""
+    """Categorical colours (one trace per category) or a continuous scale; each point
+    carries its row in the log."""
+    points = go.Scatter if len(coords) <= SVG_POINTS else go.Scattergl
     if values is not None and np.issubdtype(np.asarray(values).dtype, np.number):
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(points(
             x=coords[:, 0], y=coords[:, 1], mode="markers", customdata=rows,
             marker={"size": 5, "color": values, "cmin": 0, "cmax": 1,
                     "colorscale": "RdYlGn_r" if "regret" in title else "RdYlGn",
@@ -94,7 +100,7 @@ def _add_points(fig, coords, rows, labels, values, title, hover, colours) -> Non
             palette[label] = "#999999" if label == "no model right" else \
                 PALETTE[(i + len(colours)) % len(PALETTE)]
         mask = labels == label
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(points(
             x=coords[mask, 0], y=coords[mask, 1], mode="markers",
             customdata=rows[mask], name=svg(label),
             marker={"size": 5, "color": palette[label], "line": {"width": 0.3,
