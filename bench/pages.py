@@ -1,6 +1,13 @@
 """Pages against Streamlit's own floor: warm full loads and typical interactions, timed in
 a real browser, beside a one-widget Streamlit app measured in the same run.
 
+Every tab opens in one browser profile, as a returning user's would: Streamlit serves its
+hashed scripts as immutable, so after the first visit a new tab reads them from the cache
+(a fresh profile downloads and compiles 2-7 MB of them each time; the first figures show
+that apart). Beside the one-widget floor the same run measures Streamlit's own cost of
+the two heavy elements routelab's pages draw: the one-widget app with one small Plotly
+chart, and with one small dataframe (their front-end code is loaded on first use).
+
 A page is "ready" once the script run is over (Streamlit's own script state) and the page
 has not changed for QUIET_MS; its time is that of its last change, read from a
 MutationObserver in the page, so the quiet wait itself is never counted. A load is a new
@@ -23,14 +30,13 @@ from pathlib import Path
 from bench.report import OUT, ROOT, Figure
 
 QUIET_MS = 1200
+VIEWPORT = {"viewport": {"width": 1400, "height": 1000}}
 REPEATS = 5
 PAGES = ("data", "map", "routers", "compare", "playground", "label", "learning", "models")
 
 
-def address(url: str, name: str) -> str:
-    """A page's address: the Data page is the app's default, at the root (/data is not)."""
-    return url if name == "data" else f"{url}/{name}"
-# the floor: one widget whose click reruns the script and changes the page
+# the floors: one widget whose click reruns the script and changes the page; then the same
+# with one of the heavy elements routelab draws
 HELLO = """import streamlit as st
 
 st.title("Hello")
@@ -38,6 +44,33 @@ if st.button("Say hello"):
     st.session_state.said = st.session_state.get("said", 0) + 1
 st.write(f"Said hello {st.session_state.get('said', 0)} times")
 """
+FLOORS = {
+    "one-widget Streamlit app": HELLO,
+    "the same with one small Plotly chart": HELLO + (
+        "import plotly.express as px\n\n"
+        "st.plotly_chart(px.bar(x=['a', 'b'], y=[1, 2]))\n"),
+    "the same with one small dataframe": HELLO + (
+        "import pandas as pd\n\n"
+        "st.dataframe(pd.DataFrame({'a': [1, 2], 'b': [3, 4]}))\n"),
+    "the same with one small Plotly chart and one small dataframe": HELLO + (
+        "import pandas as pd\nimport plotly.express as px\n\n"
+        "st.plotly_chart(px.bar(x=['a', 'b'], y=[1, 2]))\n"
+        "st.dataframe(pd.DataFrame({'a': [1, 2], 'b': [3, 4]}))\n"),
+}
+HELLO_FLOOR = "one-widget Streamlit app"
+
+
+def element_floor(heavy: str) -> str:
+    """The floor app drawing the same heavy elements as a page ("Plotly and dataframe")."""
+    return {"": HELLO_FLOOR, "Plotly": "the same with one small Plotly chart",
+            "dataframe": "the same with one small dataframe",
+            "Plotly and dataframe": "the same with one small Plotly chart and one small "
+                                    "dataframe"}[heavy]
+
+
+def address(url: str, name: str) -> str:
+    """A page's address: the Data page is the app's default, at the root (/data is not)."""
+    return url if name == "data" else f"{url}/{name}"
 WATCH = """
 window.__last = performance.now();
 new MutationObserver(() => { window.__last = performance.now(); }).observe(document,
@@ -51,6 +84,12 @@ SETTLED = f"""() => {{
         && performance.now() - window.__last > {QUIET_MS}; }}"""
 
 
+# which of the heavy elements a page draws (their front-end code is the floor's second part)
+HEAVY = """() => [['Plotly', 'stPlotlyChart'], ['dataframe', 'stDataFrame']]
+    .filter(([_, id]) => document.querySelector(`[data-testid="${id}"]`))
+    .map(([name, _]) => name).join(' and ')"""
+
+
 def settled_at(page, since: float = 0.0, timeout: float = 180_000) -> float:
     """Seconds from `since` (the page's clock, ms) to its last change once it has settled."""
     page.wait_for_function(f"() => window.__last > {since}", timeout=timeout)
@@ -59,8 +98,10 @@ def settled_at(page, since: float = 0.0, timeout: float = 180_000) -> float:
 
 
 def load(browser, url: str) -> tuple[float, object]:
-    """(seconds to a settled page, the open page) for a fresh tab at `url`."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    """(seconds to a settled page, the open page) for a new tab at `url` in `browser` (a
+    profile: a BrowserContext, or a Browser for a fresh profile per tab)."""
+    fresh_profile = not hasattr(browser, "browser")  # a Browser, not a BrowserContext
+    page = browser.new_page(**VIEWPORT) if fresh_profile else browser.new_page()
     page.add_init_script(WATCH)
     page.goto(url)
     return settled_at(page), page
@@ -103,25 +144,36 @@ def say_hello(page) -> None:
     page.get_by_role("button", name="Say hello").click()
 
 
-def hello_floor(browser, folder: Path) -> tuple[float, float]:
-    """(median full load, median button click) of a one-widget Streamlit app."""
+def floor(browser, fresh, folder: Path, name: str, script_text: str) -> dict[str, float]:
+    """Median full load and button click of a small Streamlit app, in the shared profile
+    `browser`; for the one-widget app also its median load in a fresh profile (`fresh`)."""
     from tests.serve import streamlit_server
 
-    script = folder / "hello.py"
-    script.write_text(HELLO, encoding="utf-8")
-    with streamlit_server(folder / "hello.duckdb", script=str(script)) as url:
-        load(browser, url)[1].close()  # the first visit compiles the script
+    script = folder / f"floor{len(list(folder.glob('floor*.py')))}.py"
+    script.write_text(script_text, encoding="utf-8")
+    with streamlit_server(folder / f"{script.stem}.duckdb", script=str(script)) as url:
+        load(browser, url)[1].close()  # the first visit compiles the script, caches assets
         loads, clicks = [], []
         for _ in range(REPEATS):
             seconds, page = load(browser, url)
             loads.append(seconds)
             clicks.append(interact(page, say_hello))
             page.close()
-    return median_of(loads), median_of(clicks)
+        found = {"load": median_of(loads), "click": median_of(clicks)}
+        if name == HELLO_FLOOR:
+            found["fresh"] = median_of([_fresh_load(fresh, url) for _ in range(REPEATS)])
+    return found
 
 
-def routelab_pages(browser, folder: Path) -> tuple[dict, dict, float]:
-    """({page: median warm load}, {interaction: median}, the Map's first visit)."""
+def _fresh_load(browser, url: str) -> float:
+    seconds, page = load(browser, url)
+    page.context.close()
+    return seconds
+
+
+def routelab_pages(browser, fresh, folder: Path) -> tuple[dict, dict, float, float]:
+    """({page: median warm load}, {interaction: median}, the Map's first visit, the Data
+    page's median load in a fresh profile)."""
     from tests.serve import streamlit_server
 
     profiles = folder / "profiles"
@@ -134,10 +186,12 @@ def routelab_pages(browser, folder: Path) -> tuple[dict, dict, float]:
             first_map = seconds if name == "map" else first_map
             page.close()
         loads = {name: [] for name in PAGES}
+        drawn = {}
         for _ in range(REPEATS):
             for name in PAGES:
                 seconds, page = load(browser, address(url, name))
                 loads[name].append(seconds)
+                drawn[name] = page.evaluate(HEAVY)
                 page.close()
         actions = {"Map: λ slider": ("map", show_lambda, lambda_slider),
                    "Compare: router picker": ("compare", None, drop_router),
@@ -152,10 +206,11 @@ def routelab_pages(browser, folder: Path) -> tuple[dict, dict, float]:
                 times.append(interact(page, action))
                 page.close()
             clicks[title] = median_of(times)
+        data_fresh = median_of([_fresh_load(fresh, url) for _ in range(REPEATS)])
     _write_profiles(profiles)
     server = _script_runs(profiles)
-    return ({n: (median_of(t), server.get(n, float("nan"))) for n, t in loads.items()}, clicks,
-            first_map)
+    return ({n: (median_of(t), server.get(n, float("nan")), drawn[n]) for n, t in loads.items()},
+            clicks, first_map, data_fresh)
 
 
 def _script_runs(folder: Path) -> dict[str, float]:
@@ -190,20 +245,38 @@ def run() -> list[Figure]:
         return []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as play:
         folder = Path(tmp)
-        browser = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        fresh = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        profile = fresh.new_context(**VIEWPORT)  # one returning user's browser
         started = time.perf_counter()
-        floor_load, floor_click = hello_floor(browser, folder)
-        loads, clicks, first_map = routelab_pages(browser, folder)
-        browser.close()
+        floors = {name: floor(profile, fresh, folder, name, text)
+                  for name, text in FLOORS.items()}
+        loads, clicks, first_map, data_fresh = routelab_pages(profile, fresh, folder)
+        fresh.close()
     print(f"pages measured in {time.perf_counter() - started:.0f} s; profiles in "
           f"bench/out/page_profiles.txt", flush=True)
     target = "<= 1.5x the floor (issue 18)"
-    figures = [Figure(f"{name.capitalize()} page, warm full load (its script run: "
-                      f"{server:.2f} s)", seconds, "s", floor_load, "one-widget Streamlit app",
-                      target, higher_is_better=False)
-               for name, (seconds, server) in loads.items()]
-    figures += [Figure(title, seconds, "s", floor_click, "its button's rerun", target,
+    same = "<= 1.5x Streamlit's floor for the same elements"
+    hello = floors[HELLO_FLOOR]
+    figures = [Figure(f"{name}, warm full load (Streamlit's floor)", found["load"], "s",
+                      hello["load"] if name != HELLO_FLOOR else None, HELLO_FLOOR,
+                      higher_is_better=False) for name, found in floors.items()]
+    # each page beside the one-widget floor (the issue's target), then beside the floor
+    # app drawing the same heavy elements (Plotly's front end alone is over 1 s of a load)
+    for name, (seconds, server, heavy) in loads.items():
+        title = (f"{name.capitalize()} page, warm full load (its script run: {server:.2f} s; "
+                 f"draws {heavy or 'no Plotly chart or dataframe'})")
+        figures.append(Figure(title, seconds, "s", hello["load"], HELLO_FLOOR, target,
+                              higher_is_better=False))
+        if heavy:
+            figures.append(Figure(f"{name.capitalize()} page beside the floor with its "
+                                  f"elements", seconds, "s",
+                                  floors[element_floor(heavy)]["load"], element_floor(heavy),
+                                  same, higher_is_better=False))
+    figures += [Figure(title, seconds, "s", hello["click"], "its button's rerun", target,
                        higher_is_better=False, digits=3) for title, seconds in clicks.items()]
+    figures += [Figure("Data page, full load in a fresh browser profile (scripts downloaded "
+                       "and compiled)", data_fresh, "s", hello["fresh"],
+                       f"{HELLO_FLOOR}, fresh profile", higher_is_better=False)]
     figures.append(Figure("Map page, first visit (projection computed)", first_map, "s",
                           loads["map"][0], "warm", higher_is_better=False))
     return figures
