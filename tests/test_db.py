@@ -69,3 +69,42 @@ def test_locked_file_names_the_holder(tmp_path):
         holder.wait()
     time.sleep(0.2)
     open_store(path).close()  # free again once the holder is gone
+
+
+def test_a_kept_read_lasts_until_the_next_write(store):
+    calls = []
+
+    def count_configs():
+        calls.append(1)
+        return store.rows("SELECT count(*) FROM router_configs")[0][0]
+
+    assert store.until_next_write("n", count_configs) == 0
+    assert store.until_next_write("n", count_configs) == 0 and len(calls) == 1
+    store.write(lambda cur: cur.execute(
+        "INSERT INTO router_configs (name, kind, params) VALUES ('r', 'knn', '{}')"))
+    assert store.until_next_write("n", count_configs) == 1 and len(calls) == 2
+
+
+def test_a_write_during_a_kept_read_voids_it(store):
+    """The read saw the table before the write: it must not be served after it."""
+    def read_then_write():
+        found = store.rows("SELECT count(*) FROM router_configs")[0][0]
+        store.write(lambda cur: cur.execute(
+            "INSERT INTO router_configs (name, kind, params) VALUES ('r', 'knn', '{}')"))
+        return found
+
+    assert store.until_next_write("n", read_then_write) == 0
+    assert store.until_next_write("n", lambda: store.rows(
+        "SELECT count(*) FROM router_configs")[0][0]) == 1
+
+
+def test_the_dataset_listing_follows_an_import(store, tmp_path):
+    """The sidebar's listing is kept between page runs, and an import shows at once."""
+    from app.data.importers import import_path
+    from app.store.datasets import all_datasets
+    from tests.conftest import write
+
+    assert all_datasets(store) == ()
+    log = write(tmp_path / "log.csv", "prompt,model,score\nhi,a,1\nhi,b,0\n")
+    import_path(store, log, name="tiny")
+    assert [(d.name, d.queries, d.models) for d in all_datasets(store)] == [("tiny", 1, 2)]

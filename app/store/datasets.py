@@ -69,8 +69,11 @@ def table(store: Store) -> pd.DataFrame:
     return store.frame(_LISTING + " ORDER BY d.kind = 'demo' DESC, d.imported_at DESC, d.name")
 
 
-def all_datasets(store: Store) -> list[Dataset]:
-    return [Dataset.from_row(row) for _, row in table(store).iterrows()]
+def all_datasets(store: Store) -> tuple[Dataset, ...]:
+    """Every dataset (as `table` orders them); read again only after a write to the store:
+    every page run lists them, and the counts are a pass over all outcomes."""
+    return store.until_next_write("all_datasets", lambda: tuple(
+        Dataset.from_row(row) for _, row in table(store).iterrows()))
 
 
 def by_name(store: Store, name: str) -> Dataset | None:

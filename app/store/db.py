@@ -53,6 +53,8 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = _connect(self.path)
         self._write_lock = threading.RLock()
+        self._generation = 0          # committed writes so far (DuckDB: the only writer)
+        self._kept: dict[str, tuple[int, Any]] = {}
         migrate(self)
 
     @contextmanager
@@ -82,6 +84,7 @@ class Store:
                     cur.begin()
                     result = work(cur)
                     cur.commit()
+                    self._generation += 1
                     return result
                 except duckdb.TransactionException as exc:
                     _rollback(cur)
@@ -94,6 +97,18 @@ class Store:
                 finally:
                     cur.close()
         raise AssertionError("unreachable")
+
+    def until_next_write(self, key: str, compute: Callable[[], T]) -> T:
+        """compute(), kept until this store's next committed write: every write of this
+        file goes through write(), since DuckDB lets no other process write it meanwhile.
+        For small reads every page run repeats (the sidebar's dataset listing)."""
+        generation = self._generation  # read first: a write during compute() voids it
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        value = compute()
+        self._kept[key] = (generation, value)
+        return value
 
     def close(self) -> None:
         self._con.close()
