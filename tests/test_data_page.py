@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -49,6 +51,28 @@ def test_import_from_a_path_shows_per_model_summary(app, tmp_path):
     table = next(d.value for d in app.dataframe if "answered" in d.value.columns)
     assert table["model"].tolist() == ["big", "cheap"]
     assert table["cheapest_best_share"].tolist() == [0.5, 0.5]
+    charts = {json.loads(c.proto.spec)["data"][0]["type"]: json.loads(c.proto.spec)
+              for c in app.get("plotly_chart")}
+    scatter, heatmap = charts["scatter"]["data"][0], charts["heatmap"]["data"][0]
+    assert sorted(scatter["text"]) == ["big", "cheap"]
+    assert heatmap["x"] == ["big", "cheap", "oracle"] and heatmap["texttemplate"] == "%{z:.2f}"
+
+
+def test_table_heatmap_reads_like_the_table_with_labels_escaped():
+    import numpy as np
+    import pandas as pd
+
+    from app.present.figures import table_heatmap
+
+    pivot = pd.DataFrame([[0.5, 1.0], [0.25, np.nan]], index=["<b>math</b>", "code"],
+                         columns=["a&b", "c"])
+    figure = table_heatmap(pivot, "quality", zmax=1.0)
+    trace = figure.data[0]
+    assert list(trace.y) == ["&lt;b&gt;math&lt;/b&gt;", "code"]  # first row on top:
+    assert figure.layout.yaxis.autorange == "reversed"
+    assert list(trace.x) == ["a&amp;b", "c"] and figure.layout.xaxis.side == "top"
+    assert np.array_equal(np.asarray(trace.z, dtype=float), pivot.to_numpy(), equal_nan=True)
+    assert (trace.zmin, trace.zmax) == (0, 1.0)
 
 
 def test_bad_file_shows_the_problem_and_keeps_running(app, tmp_path):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.present.text import plain, svg
+from app.present.figures import table_heatmap
+from app.present.text import plain
 from app.store.datasets import Dataset
 from app.ui import resources
 
@@ -65,9 +65,7 @@ def _pair_heatmap(pairs: pd.DataFrame) -> go.Figure:
     """Battles per pair, mirrored so each model reads along its own row."""
     both = pd.concat([pairs, pairs.rename(columns={"first": "second", "second": "first"})])
     pivot = both.pivot_table(index="first", columns="second", values="battles",
-                             aggfunc="sum", fill_value=0).rename(index=svg, columns=svg)
-    fig = px.imshow(pivot, text_auto=True, aspect="auto", color_continuous_scale="Blues",
-                    labels={"color": "battles", "x": "", "y": ""})
+                             aggfunc="sum", fill_value=0)
+    fig = table_heatmap(pivot, "battles", text=",.0f", colours="Blues")
     fig.update_layout(height=max(260, 34 * len(pivot) + 120), margin={"t": 10, "b": 10})
-    fig.update_xaxes(side="top", tickangle=-30)
     return fig
