@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -75,6 +77,9 @@ def test_compare_page_draws_and_offers_the_report(app):
         set(table["name"])
     deployable = dict(zip(table["name"], table["deployable"], strict=True))
     assert deployable["knn"] and not deployable["oracle [not deployable]"]
+    by_task = next(json.loads(c.proto.spec)["data"][0] for c in app.get("plotly_chart")
+                   if json.loads(c.proto.spec)["data"][0]["type"] == "heatmap")
+    assert "oracle [not deployable]" in by_task["x"] and "knn" in by_task["x"]
 
 
 def test_compare_page_shows_quality_at_budgets(app):

@@ -107,6 +107,24 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
     return result
 
 
+@st.cache_resource(show_spinner=False)
+def _shown_charts() -> resources.SharedResults:
+    """Each shown comparison's Plotly figures, keyed by the comparison's identity."""
+    return resources.SharedResults(size=6)
+
+
+def charts(result: Comparison):
+    """(cost-quality chart, per-task heatmap), built once per comparison: every run of the
+    page (any widget, a new tab) shows the same result, and Plotly takes ~50 ms to build
+    them. The entry holds the comparison itself, so a reused id never matches."""
+    cache = _shown_charts()
+    found = cache.get(id(result))
+    if found is None or found[0] is not result:
+        found = (result, cost_quality(result), slices_heatmap(result))
+        cache.put(id(result), found)
+    return found[1], found[2]
+
+
 def show(result: Comparison, dataset_name: str) -> None:
     st.caption(f"Test split: {result.test_size:,} queries where every model answered "
                f"({result.split_note}).")
@@ -114,7 +132,8 @@ def show(result: Comparison, dataset_name: str) -> None:
         st.info(plain(note), icon=":material/info:")
     for line in summary(result):
         st.markdown(f"- {plain(line)}")
-    st.plotly_chart(cost_quality(result), key="compare_chart")
+    chart, by_task = charts(result)
+    st.plotly_chart(chart, key="compare_chart")
     if any(not c.deployable for c in {**result.routers, **result.references}.values()):
         st.caption("**[not deployable]**: reads the gold label or a reference answer while "
                    "deciding (the oracle, offline simulated judges). An upper bound, not a "
@@ -151,7 +170,7 @@ def show(result: Comparison, dataset_name: str) -> None:
                          c: st.column_config.NumberColumn(format="$%.3f") for c in (
                              "budget ($/1k)", "point cost ($/1k)", "training cost ($/1k)")})
     st.subheader("By task")
-    st.plotly_chart(slices_heatmap(result), key="compare_slices")
+    st.plotly_chart(by_task, key="compare_slices")
     st.subheader("Where each router misroutes")
     cols = st.columns(min(4, max(1, len(result.routers))))
     for i, name in enumerate(result.routers):
