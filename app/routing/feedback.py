@@ -101,9 +101,12 @@ class BanditBook:
                 self.states.pop(key, None)
 
 
-def record_vote(store: Store, book: BanditBook, vote: Vote) -> int | None:
-    """Commit the vote, then teach the bandits; the event id, or None if already counted."""
-    x = embed_texts(store, [vote.query_text], book.encoder)[0][0]
+def record_vote(store: Store, book: BanditBook, vote: Vote,
+                x: np.ndarray | None = None) -> int | None:
+    """Commit the vote, then teach the bandits; the event id, or None if already counted.
+    `x` is the question's vector when the caller has it (a label's votes share one)."""
+    if x is None:
+        x = question_vector(store, book, vote.query_text)
     event = store.write(lambda cur: cur.execute(
         """INSERT INTO feedback (session_id, source, router, model, query_text, query_id,
                                  dataset, reward, propensity, response_id, vote_key)
@@ -116,6 +119,11 @@ def record_vote(store: Store, book: BanditBook, vote: Vote) -> int | None:
         return None
     book.apply(vote, x)
     return int(event[0][0])
+
+
+def question_vector(store: Store, book: BanditBook, text: str) -> np.ndarray:
+    """The vector the bandits see for a question (embedded by their encoder, cached)."""
+    return embed_texts(store, [text], book.encoder)[0][0]
 
 
 def retract(store: Store, book: BanditBook, event_id: int) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from app.present.text import plain
-from app.routing.feedback import Vote, record_vote, retract, vote_of
+from app.routing.feedback import Vote, question_vector, record_vote, retract, vote_of
 from app.store import datasets
 from app.store.datasets import Dataset
 from app.ui import resources, state
@@ -36,12 +36,13 @@ def answers(query_id: int, how_many: int, seed: str) -> list[tuple[str, str, str
 
 def vote(dataset: Dataset, query_id: int, judged: dict[str, float], question: str,
          session_id: str) -> None:
-    """One label: a reward per judged model, undone together."""
+    """One label: a reward per judged model, undone together (the question embedded once)."""
     events = []
+    x = question_vector(resources.store(), resources.bandits(), question)
     for model, reward in judged.items():
         event = record_vote(resources.store(), resources.bandits(), Vote.label(
             session_id, model=model, question=question, reward=reward, query_id=query_id,
-            dataset=dataset.name))
+            dataset=dataset.name), x)
         if event:
             events.append(event)
     if events:
