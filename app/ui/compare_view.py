@@ -109,20 +109,20 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
 
 @st.cache_resource(show_spinner=False)
 def _shown_charts() -> resources.SharedResults:
-    """Each shown comparison's Plotly figures, keyed by the comparison's identity."""
+    """Each shown comparison's Plotly figures, keyed by the comparison itself."""
     return resources.SharedResults(size=6)
 
 
 def charts(result: Comparison):
     """(cost-quality chart, per-task heatmap), built once per comparison: every run of the
     page (any widget, a new tab) shows the same result, and Plotly takes ~50 ms to build
-    them. The entry holds the comparison itself, so a reused id never matches."""
+    them. A Comparison hashes by identity (eq=False), so it is its own key."""
     cache = _shown_charts()
-    found = cache.get(id(result))
-    if found is None or found[0] is not result:
-        found = (result, cost_quality(result), slices_heatmap(result))
-        cache.put(id(result), found)
-    return found[1], found[2]
+    found = cache.get(result)
+    if found is None:
+        found = (cost_quality(result), slices_heatmap(result))
+        cache.put(result, found)
+    return found
 
 
 def show(result: Comparison, dataset_name: str) -> None:
