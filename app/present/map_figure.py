@@ -11,10 +11,11 @@ from app.embed.maps import Density, Regions
 from app.present.text import svg
 
 PALETTE = px.colors.qualitative.Bold + px.colors.qualitative.Safe
-# Up to this many points SVG draws faster than WebGL, whose context costs the browser more
-# than the points themselves (the demo map's warm load: 3.05 s against 3.67 s; the λ slider
-# 0.45 s against 0.56 s, bench/pages.py); beyond it WebGL keeps tens of thousands smooth.
-SVG_POINTS = 5_000
+# Up to this many points the map draws in SVG: for a small map the WebGL context costs the
+# browser more than the points (the demo's 602: warm load 3.05 s against 3.67 s, λ slider
+# 0.45 s against 0.56 s, bench/pages.py). Beyond it, WebGL, as Plotly Express switches
+# at the same size.
+SVG_POINTS = 1_000
 
 
 def model_colours(models: list[str]) -> dict[str, str]:
