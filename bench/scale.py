@@ -286,6 +286,7 @@ def page():
         result = call()
         took[name] = time.perf_counter() - started
         return result
+    # warm: the listing is kept until the store's next write, as a warm page's is
     found = timed("all_datasets", lambda: {{d.name: d for d in datasets.all_datasets(store)}})
     dataset = found["scale"].id
     timed("model_summary", lambda: summary.model_summary(store, dataset))

@@ -66,7 +66,7 @@ def test_table_heatmap_reads_like_the_table_with_labels_escaped():
 
     pivot = pd.DataFrame([[0.5, 1.0], [0.25, np.nan]], index=["<b>math</b>", "code"],
                          columns=["a&b", "c"])
-    figure = table_heatmap(pivot, "quality", zmax=1.0)
+    figure = table_heatmap(pivot, "quality", zmin=0.0, zmax=1.0)
     trace = figure.data[0]
     assert list(trace.y) == ["&lt;b&gt;math&lt;/b&gt;", "code"]  # first row on top:
     assert figure.layout.yaxis.autorange == "reversed"

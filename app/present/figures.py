@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -94,20 +95,21 @@ def slices_heatmap(comparison: Comparison) -> go.Figure:
     curves = {**comparison.references, **comparison.routers}
     pivot = pivot.rename(columns=lambda n: n + badge(curves[n].deployable) if n in curves
                          else n)  # the oracle and offline judges are marked here too
-    fig = table_heatmap(pivot, "quality", text=".2f", zmax=1.0)
+    fig = table_heatmap(pivot, "quality", text=".2f", zmin=0.0, zmax=1.0)
     fig.update_layout(height=max(300, 32 * len(pivot) + 200), margin={"t": 120, "b": 10})
     return fig
 
 
 def table_heatmap(pivot: pd.DataFrame, value: str, text: str = ".2f",
-                  colours: str = "RdYlGn", zmax: float | None = None) -> go.Figure:
+                  colours: str = "RdYlGn", zmin: float | None = None,
+                  zmax: float | None = None) -> go.Figure:
     """A table of numbers as a heatmap: rows top to bottom, columns along the top, each
-    cell labelled (labels escaped). Built with go.Heatmap: px.imshow took 25-110 ms a
-    figure, on every run of the pages that show one."""
+    cell labelled (labels escaped); the colour range is the data's unless given. Built with
+    go.Heatmap: px.imshow took 25-240 ms a figure, on every run of the pages showing one."""
     rows, columns = [svg(r) for r in pivot.index], [svg(c) for c in pivot.columns]
     fig = go.Figure(go.Heatmap(
-        z=pivot.to_numpy(dtype=float), x=columns, y=rows, colorscale=colours,
-        zmin=0 if zmax is not None else None, zmax=zmax, texttemplate=f"%{{z:{text}}}",
+        z=pivot.to_numpy(dtype=float, na_value=np.nan), x=columns, y=rows,
+        colorscale=colours, zmin=zmin, zmax=zmax, texttemplate=f"%{{z:{text}}}",
         colorbar={"title": {"text": value}}, hoverongaps=False,
         hovertemplate=f"%{{y}} · %{{x}}<br>{value} %{{z:{text}}}<extra></extra>"))
     fig.update_xaxes(side="top", tickangle=-30, type="category")

@@ -129,7 +129,7 @@ def _cost_quality(models: pd.DataFrame, oracle: dict) -> go.Figure:
 
 
 def _heatmap(pivot: pd.DataFrame) -> go.Figure:
-    fig = table_heatmap(pivot, "mean score", text=".2f", zmax=1.0)
+    fig = table_heatmap(pivot, "mean score", text=".2f", zmin=0.0, zmax=1.0)
     fig.update_layout(height=max(260, 34 * len(pivot) + 120), margin={"t": 10, "b": 10})
     return fig
 
