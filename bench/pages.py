@@ -3,12 +3,13 @@ a real browser, beside a one-widget Streamlit app measured in the same run.
 
 Every tab opens in one browser profile, as a returning user's would: Streamlit serves its
 hashed scripts as immutable, so after the first visit a new tab reads them from the cache
-(a fresh profile downloads and compiles 2-7 MB of them each time; the first figures show
-that apart). Beside the one-widget floor the same run measures Streamlit's own cost of
-the two heavy elements routelab's pages draw: the one-widget app with one small Plotly
-chart, with one small dataframe, and with both (their front-end code is loaded on first
-use; the button's click redraws them). Each page and interaction is set beside the floor
-app with the same heavy elements as well as beside the one-widget floor.
+(a fresh profile downloads and compiles 2-7 MB of them each time; the Data page's and the
+one-widget app's loads in a fresh profile are reported apart). Beside the one-widget floor
+the same run measures Streamlit's own cost of the two heavy elements routelab's pages
+draw: the one-widget app with one small Plotly chart, with one small dataframe, and with
+both (their front-end code is loaded on first use; the button's click redraws them). Each
+page and interaction is set beside the floor app with the same heavy elements as well as
+beside the one-widget floor.
 
 A page is "ready" once the script run is over (Streamlit's own script state) and the page
 has not changed for QUIET_MS; its time is that of its last change, read from a
@@ -96,11 +97,10 @@ def settled_at(page, since: float = 0.0, timeout: float = 180_000) -> float:
     return (page.evaluate("window.__last") - since) / 1000
 
 
-def load(browser, url: str) -> tuple[float, object]:
-    """(seconds to a settled page, the open page) for a new tab at `url` in `browser` (a
-    profile: a BrowserContext, or a Browser for a fresh profile per tab)."""
-    fresh_profile = not hasattr(browser, "browser")  # a Browser, not a BrowserContext
-    page = browser.new_page(**VIEWPORT) if fresh_profile else browser.new_page()
+def load(profile, url: str) -> tuple[float, object]:
+    """(seconds to a settled page, the open page) for a new tab at `url` in `profile` (a
+    BrowserContext: its tabs share one cache)."""
+    page = profile.new_page()
     page.add_init_script(WATCH)
     page.goto(url)
     return settled_at(page), page
@@ -143,34 +143,37 @@ def say_hello(page) -> None:
     page.get_by_role("button", name="Say hello").click()
 
 
-def floor(browser, fresh, folder: Path, name: str, script_text: str) -> dict[str, float]:
-    """Median full load and button click of a small Streamlit app, in the shared profile
-    `browser`; for the one-widget app also its median load in a fresh profile (`fresh`)."""
+def floor(profile, browser, script: Path, script_text: str,
+          fresh: bool) -> dict[str, float]:
+    """Median full load and button click of a small Streamlit app (written to `script`) in
+    the shared `profile`; with `fresh`, also its median load in a fresh profile of
+    `browser`."""
     from tests.serve import streamlit_server
 
-    script = folder / f"floor{len(list(folder.glob('floor*.py')))}.py"
     script.write_text(script_text, encoding="utf-8")
-    with streamlit_server(folder / f"{script.stem}.duckdb", script=str(script)) as url:
-        load(browser, url)[1].close()  # the first visit compiles the script, caches assets
+    with streamlit_server(script.with_suffix(".duckdb"), script=str(script)) as url:
+        load(profile, url)[1].close()  # the first visit compiles the script, caches assets
         loads, clicks = [], []
         for _ in range(REPEATS):
-            seconds, page = load(browser, url)
+            seconds, page = load(profile, url)
             loads.append(seconds)
             clicks.append(interact(page, say_hello))
             page.close()
         found = {"load": median_of(loads), "click": median_of(clicks)}
-        if name == HELLO_FLOOR:
-            found["fresh"] = median_of([_fresh_load(fresh, url) for _ in range(REPEATS)])
+        if fresh:
+            found["fresh"] = median_of([_fresh_load(browser, url) for _ in range(REPEATS)])
     return found
 
 
 def _fresh_load(browser, url: str) -> float:
-    seconds, page = load(browser, url)
-    page.context.close()
+    """Seconds to a settled page in a new, empty profile (nothing cached)."""
+    profile = browser.new_context(**VIEWPORT)
+    seconds, _ = load(profile, url)
+    profile.close()
     return seconds
 
 
-def routelab_pages(browser, fresh, folder: Path) -> tuple[dict, dict, float, float]:
+def routelab_pages(profile, browser, folder: Path) -> tuple[dict, dict, float, float]:
     """({page: median warm load}, {interaction: median}, the Map's first visit, the Data
     page's median load in a fresh profile)."""
     from tests.serve import streamlit_server
@@ -181,14 +184,14 @@ def routelab_pages(browser, fresh, folder: Path) -> tuple[dict, dict, float, flo
     with streamlit_server(folder / "pages.duckdb", env=env, timeout=300) as url:
         first_map = 0.0
         for name in PAGES:  # first visits: the demo log loads, the Map projects it
-            seconds, page = load(browser, address(url, name))
+            seconds, page = load(profile, address(url, name))
             first_map = seconds if name == "map" else first_map
             page.close()
         loads = {name: [] for name in PAGES}
         drawn = {}
         for _ in range(REPEATS):
             for name in PAGES:
-                seconds, page = load(browser, address(url, name))
+                seconds, page = load(profile, address(url, name))
                 loads[name].append(seconds)
                 drawn[name] = page.evaluate(HEAVY)
                 page.close()
@@ -199,13 +202,13 @@ def routelab_pages(browser, fresh, folder: Path) -> tuple[dict, dict, float, flo
         for title, (name, prepare, action) in actions.items():
             times = []
             for _ in range(REPEATS):
-                _, page = load(browser, address(url, name))
+                _, page = load(profile, address(url, name))
                 if prepare:
                     interact(page, prepare)
                 times.append(interact(page, action))
                 page.close()
             clicks[title] = median_of(times)
-        data_fresh = median_of([_fresh_load(fresh, url) for _ in range(REPEATS)])
+        data_fresh = median_of([_fresh_load(browser, url) for _ in range(REPEATS)])
     _write_profiles(profiles)
     server = _script_runs(profiles)
     return ({n: (median_of(t), server.get(n, float("nan")), drawn[n]) for n, t in loads.items()},
@@ -244,13 +247,14 @@ def run() -> list[Figure]:
         return []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as play:
         folder = Path(tmp)
-        fresh = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        profile = fresh.new_context(**VIEWPORT)  # one returning user's browser
+        browser = play.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        profile = browser.new_context(**VIEWPORT)  # one returning user's browser
         started = time.perf_counter()
-        floors = {name: floor(profile, fresh, folder, name, text)
-                  for name, text in FLOORS.items()}
-        loads, clicks, first_map, data_fresh = routelab_pages(profile, fresh, folder)
-        fresh.close()
+        floors = {name: floor(profile, browser, folder / f"floor{i}.py", text,
+                              fresh=name == HELLO_FLOOR)
+                  for i, (name, text) in enumerate(FLOORS.items())}
+        loads, clicks, first_map, data_fresh = routelab_pages(profile, browser, folder)
+        browser.close()
     print(f"pages measured in {time.perf_counter() - started:.0f} s; profiles in "
           f"bench/out/page_profiles.txt", flush=True)
     target = "<= 1.5x the floor (issue 18)"
