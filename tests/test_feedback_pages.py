@@ -80,3 +80,58 @@ def test_a_second_click_on_a_labelled_pair_counts_nothing(monkeypatch):
     label_view.skip(8)
     label_view.skip(8)
     assert st.session_state[state.SKIPPED] == [8]
+
+
+class _StoppingState(dict):
+    """Session state as Streamlit's script runner serves it: once another click has asked
+    the run to stop (runner.fastReruns), its next access raises StopException."""
+
+    stop = False
+
+    def _yield(self):
+        if self.stop:
+            from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+            raise StopException()
+
+    def __getitem__(self, key):
+        self._yield()
+        return super().__getitem__(key)
+
+    def __setitem__(self, key, value):
+        self._yield()
+        super().__setitem__(key, value)
+
+    def get(self, key, default=None):
+        self._yield()
+        return super().get(key, default)
+
+    def setdefault(self, key, default=None):
+        self._yield()
+        return super().setdefault(key, default)
+
+
+def test_a_label_stored_while_another_click_stops_the_run_is_still_counted(monkeypatch):
+    """Under load a second click can arrive while the first one's callback is writing:
+    Streamlit then stops that run at its next session-state access. The label it stored
+    must still be counted and undoable (once, it was stored and never counted)."""
+    import streamlit as st
+
+    from app.store.datasets import Dataset
+    from app.ui import label_view, state
+
+    session = _StoppingState()
+    monkeypatch.setattr(st, "session_state", session)
+    stored = []
+
+    def vote_then_another_click_arrives(*args):
+        stored.append(args)
+        session.stop = True
+        return [11, 12]
+
+    monkeypatch.setattr(label_view, "vote", vote_then_another_click_arrives)
+    dataset = Dataset(1, "demo", "v1", "demo", "csv", "demo.csv", None, None, 10, 2, 20)
+    label_view.pick_better(dataset, 7, [("a", "yes", "q?"), ("b", "no", "q?")], 0, "s")
+    session.stop = False
+    assert len(stored) == 1
+    assert session[state.LABELLED] == {"demo": [7]}
+    assert session[state.LABEL_EVENTS] == [[11, 12]]

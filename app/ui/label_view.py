@@ -35,30 +35,34 @@ def answers(query_id: int, how_many: int, seed: str) -> list[tuple[str, str, str
 
 
 def vote(dataset: Dataset, query_id: int, judged: dict[str, float], question: str,
-         session_id: str) -> None:
-    """One label: a reward per judged model, undone together (the question embedded once)."""
-    events = []
+         session_id: str) -> list[int]:
+    """Store one label: a reward per judged model (the question embedded once); the new
+    event ids, undone together. It reads no session state, and its callers fetch what they
+    note before calling it: Streamlit stops a run at its next session-state access once
+    another click arrives (runner.fastReruns), callbacks included, and a run stopped after
+    the write but before the note would leave a stored label the session does not count."""
     x = question_vector(resources.store(), resources.bandits(), question)
+    events = []
     for model, reward in judged.items():
         event = record_vote(resources.store(), resources.bandits(), Vote.label(
             session_id, model=model, question=question, reward=reward, query_id=query_id,
             dataset=dataset.name), x)
         if event:
             events.append(event)
-    if events:
-        st.session_state.setdefault(state.LABEL_EVENTS, []).append(events)
+    return events
+
+
+def _labelled_ids(dataset: Dataset) -> list[int]:
+    """This session's list of the dataset's labelled query ids (itself, to append to)."""
+    return st.session_state.setdefault(state.LABELLED, {}).setdefault(dataset.name, [])
 
 
 def finish(dataset: Dataset, query_id: int) -> None:
     """Mark a query labelled (once: a second click that lands while the first one's run is
     drawing fires the old query's callback again)."""
-    done = st.session_state[state.LABELLED].setdefault(dataset.name, [])
+    done = _labelled_ids(dataset)
     if query_id not in done:
         done.append(query_id)
-
-
-def labelled(dataset: Dataset, query_id: int) -> bool:
-    return query_id in st.session_state[state.LABELLED].get(dataset.name, [])
 
 
 def undo(dataset: Dataset) -> None:
@@ -90,7 +94,11 @@ def judge(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]], mo
                 thumb = st.feedback("thumbs", key=state.label_thumb(query_id, model))
                 sent = state.label_sent(query_id, model)
                 if thumb is not None and not st.session_state.get(sent):
-                    vote(dataset, query_id, {model: float(thumb)}, question, session_id)
+                    history = st.session_state.setdefault(state.LABEL_EVENTS, [])
+                    events = vote(dataset, query_id, {model: float(thumb)}, question,
+                                  session_id)
+                    if events:  # none when a stopped run's vote was stored already
+                        history.append(events)
                     st.session_state[sent] = True
             else:  # a callback, run before the script: the run that follows shows the
                 # next pair at once, where st.rerun() would cost the server a second run
@@ -101,12 +109,18 @@ def judge(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]], mo
 def pick_better(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]], i: int,
                 session_id: str) -> None:
     """The pair's label: 1 for answer i, 0 for the other; then the next query. Once per
-    query: a repeated click on a pair already labelled does nothing."""
-    if labelled(dataset, query_id):
+    query: a repeated click on a pair already labelled does nothing. The session's lists
+    are fetched before the write and appended to after it with no session-state access
+    between (see `vote`), so a label stored is a label counted."""
+    done = _labelled_ids(dataset)
+    history = st.session_state.setdefault(state.LABEL_EVENTS, [])
+    if query_id in done:
         return
-    vote(dataset, query_id, {m: float(i == j) for j, (m, _, _) in enumerate(shown)},
-         shown[i][2], session_id)
-    finish(dataset, query_id)
+    events = vote(dataset, query_id, {m: float(i == j) for j, (m, _, _) in enumerate(shown)},
+                  shown[i][2], session_id)
+    if events:
+        history.append(events)
+    done.append(query_id)
 
 
 def next_buttons(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str]],
