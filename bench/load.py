@@ -34,7 +34,7 @@ def run() -> list[Figure]:
 
 
 def _drive(driver: str, load, opening: str) -> list[Figure]:
-    from tests.load import stored_votes
+    from tests.load import stored_labels_per_session, stored_votes
     from tests.serve import streamlit_process
 
     with tempfile.TemporaryDirectory() as folder:
@@ -44,12 +44,17 @@ def _drive(driver: str, load, opening: str) -> list[Figure]:
             result = load(url, SESSIONS, SECONDS, warm=True)
             memory = _resident_mib(server.pid)
         rows, keys = stored_votes(db)
+        stored = stored_labels_per_session(db)
     exact = rows == keys == 2 * result["labels"]
     errors = len(result["errors"])
     print(f"{driver}: {result['actions']} actions, {result['labels']} labels, errors: "
           f"{errors}, votes stored exactly once: {exact} ({rows} rows, {keys} distinct vote "
           f"keys, {2 * result['labels']} votes the pages confirmed)")
     print(f"  the server's resident memory after the sessions: {memory:.0f} MiB")
+    if not exact:  # which sessions disagree: the counts neither side has
+        shown = [n for n in result["labels_per_session"] if n > 0]
+        print(f"  labels per session, pages (sorted): {shown}")
+        print(f"  labels per session, stored (sorted): {stored}")
     for error in result["errors"]:
         print(f"  error: {error[:500]}")
     return [Figure(f"{driver}: vote confirmed, p50 ({SESSIONS} sessions, {SECONDS} s, "

@@ -30,10 +30,15 @@ async def _labelled(page) -> int:
     return int(found[1]) if found else 0
 
 
-async def _settled_count(page) -> int:
-    """The page's count once every click sent has landed: a click that waited out its 30 s
-    above may still be queued behind other sessions' runs, so read until the count holds
-    for 3 s with no run going."""
+CLICK_WAIT_MS = 30_000  # how long a click waits for the page's count to move
+
+
+async def _settled_count(page, hold_ms: int) -> int:
+    """The page's count once every click sent has landed: read until the count holds for
+    `hold_ms` with no run going. A click that waited out CLICK_WAIT_MS may still be queued
+    behind other sessions' runs, and the page says nothing of it: Streamlit's front end
+    shows a run only once the server starts it (its script state stays 'notRunning' while
+    the click waits), so after such a click the hold must outlast that queue."""
     last = -1
     for _ in range(40):
         await page.wait_for_function(
@@ -43,7 +48,7 @@ async def _settled_count(page) -> int:
         if count == last:
             return count
         last = count
-        await page.wait_for_timeout(3000)
+        await page.wait_for_timeout(hold_ms)
     return last
 
 
@@ -62,6 +67,7 @@ async def _session(browser, url: str, seconds: float, times: list[float], votes:
             timeout=120_000)
         (times if loads is None else loads).append(time.perf_counter() - started)
         until = time.perf_counter() + seconds
+        hold_ms = 3000
         while time.perf_counter() < until:
             before = await _labelled(page)
             started = time.perf_counter()
@@ -70,14 +76,15 @@ async def _session(browser, url: str, seconds: float, times: list[float], votes:
                 await page.wait_for_function(
                     "n => { const m = (document.querySelector('[data-testid=\"stProgress\"]')"
                     " || {}).innerText || ''; const k = m.match(/(\\d+) labelled/); "
-                    "return k && Number(k[1]) > n; }", arg=before, timeout=30_000)
+                    "return k && Number(k[1]) > n; }", arg=before, timeout=CLICK_WAIT_MS)
                 times.append(time.perf_counter() - started)
-            except Exception:  # the click did not take (the page was redrawing): again
+            except Exception:  # lost (the page was redrawing) or still queued: again
+                hold_ms = CLICK_WAIT_MS
                 continue
             if await page.locator("[data-testid='stException']").count():
                 errors.append(await page.locator("[data-testid='stException']").first
                               .inner_text())
-        votes.append(await _settled_count(page))
+        votes.append(await _settled_count(page, hold_ms))
     except Exception as exc:  # a session that breaks is a failure of the load test
         errors.append(f"{type(exc).__name__}: {exc}")
         votes.append(0)
@@ -105,6 +112,19 @@ async def _run(url: str, sessions: int, seconds: float, warm: bool):
     return times, loads, votes, errors
 
 
+def stored_labels_per_session(db) -> list[int]:
+    """Each voting session's stored votes over two (a pair's label is two votes), sorted:
+    beside `labels_per_session`, it shows which sessions' pages and log disagree."""
+    from app.store.db import open_store
+
+    store = open_store(db)
+    try:
+        return sorted(n // 2 for (n,) in store.rows(
+            "SELECT count(*) FROM feedback GROUP BY session_id"))
+    finally:
+        store.close()
+
+
 def stored_votes(db) -> tuple[int, int]:
     """(rows, distinct vote keys) in a server's feedback log: equal when nothing is stored
     twice, and twice the labels its pages confirmed when every vote landed."""
@@ -129,7 +149,7 @@ def _summary(sessions, seconds, times, loads, votes, errors) -> dict:
     load_p50, load_p95 = np.percentile(loads, [50, 95]) if loads else (float("nan"),) * 2
     return {"sessions": sessions, "seconds": seconds, "actions": len(times), "p50": p50,
             "p95": p95, "load_p50": load_p50, "load_p95": load_p95, "labels": sum(votes),
-            "errors": errors}
+            "labels_per_session": sorted(votes), "errors": errors}
 
 
 def run_protocol_load(url: str, sessions: int, seconds: float, warm: bool = False) -> dict:
