@@ -109,6 +109,10 @@ class _StoppingState(dict):
         self._yield()
         return super().setdefault(key, default)
 
+    def pop(self, key, *default):
+        self._yield()
+        return super().pop(key, *default)
+
 
 def test_a_label_stored_while_another_click_stops_the_run_is_still_counted(monkeypatch):
     """Under load a second click can arrive while the first one's callback is writing:
@@ -135,3 +139,33 @@ def test_a_label_stored_while_another_click_stops_the_run_is_still_counted(monke
     assert len(stored) == 1
     assert session[state.LABELLED] == {"demo": [7]}
     assert session[state.LABEL_EVENTS] == [[11, 12]]
+
+
+def test_an_undo_stopped_by_another_click_leaves_the_label_whole_or_wholly_undone(
+        monkeypatch):
+    """Undo retracts a label's votes one by one: a stop between them (see above) must not
+    leave one vote retracted and the other counted, with the label gone from the history."""
+    import streamlit as st
+
+    from app.store.datasets import Dataset
+    from app.ui import label_view, state
+
+    session = _StoppingState({state.LABELLED: {"demo": [7]}, state.LABEL_EVENTS: [[11, 12]],
+                              state.label_sent(7, "a"): True})
+    monkeypatch.setattr(st, "session_state", session)
+    monkeypatch.setattr(label_view, "vote_of", lambda store, event: (7, "ab"[event - 11]))
+    retracted = []
+
+    def retract_then_another_click_arrives(store, book, event):
+        retracted.append(event)
+        session.stop = True
+
+    monkeypatch.setattr(label_view, "retract", retract_then_another_click_arrives)
+    monkeypatch.setattr(label_view.resources, "store", lambda: None)
+    monkeypatch.setattr(label_view.resources, "bandits", lambda: None)
+    dataset = Dataset(1, "demo", "v1", "demo", "csv", "demo.csv", None, None, 10, 2, 20)
+    label_view.undo(dataset)
+    session.stop = False
+    assert retracted == [11, 12]
+    assert session[state.LABEL_EVENTS] == [] and session[state.LABELLED] == {"demo": []}
+    assert state.label_sent(7, "a") not in session

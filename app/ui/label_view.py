@@ -41,10 +41,11 @@ def vote(dataset: Dataset, query_id: int, judged: dict[str, float], question: st
     note before calling it: Streamlit stops a run at its next session-state access once
     another click arrives (runner.fastReruns), callbacks included, and a run stopped after
     the write but before the note would leave a stored label the session does not count."""
-    x = question_vector(resources.store(), resources.bandits(), question)
+    store, book = resources.store(), resources.bandits()  # no Streamlit call between writes
+    x = question_vector(store, book, question)
     events = []
     for model, reward in judged.items():
-        event = record_vote(resources.store(), resources.bandits(), Vote.label(
+        event = record_vote(store, book, Vote.label(
             session_id, model=model, question=question, reward=reward, query_id=query_id,
             dataset=dataset.name), x)
         if event:
@@ -66,17 +67,24 @@ def finish(dataset: Dataset, query_id: int) -> None:
 
 
 def undo(dataset: Dataset) -> None:
-    """Retract this session's last label and put its query back in the queue."""
+    """Retract this session's last label and put its query back in the queue. As in
+    `pick_better`, every session-state access comes before the first write: a run stopped
+    part-way leaves the label either whole or wholly undone."""
     history = st.session_state.get(state.LABEL_EVENTS, [])
     if not history:
         st.toast("Nothing to undo.")
         return
-    for event in history.pop():
-        query_id, model = vote_of(resources.store(), event)
-        retract(resources.store(), resources.bandits(), event)
+    done = _labelled_ids(dataset)
+    store, book = resources.store(), resources.bandits()
+    events = history[-1]
+    judged = [vote_of(store, event) for event in events]
+    for query_id, model in judged:
         for key in (state.label_sent(query_id, model), state.label_thumb(query_id, model)):
             st.session_state.pop(key, None)  # the answer can be judged again
-        done = st.session_state[state.LABELLED].get(dataset.name, [])
+    for event in events:
+        retract(store, book, event)
+    history.pop()
+    for query_id in {query_id for query_id, _ in judged}:
         if query_id in done:
             done.remove(query_id)
     st.toast("Last label undone.")
