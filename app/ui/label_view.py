@@ -119,7 +119,7 @@ def pick_better(dataset: Dataset, query_id: int, shown: list[tuple[str, str, str
     """The pair's label: 1 for answer i, 0 for the other; then the next query. Once per
     query: a repeated click on a pair already labelled does nothing. The session's lists
     are fetched before the write and appended to after it with no session-state access
-    between (see `vote`), so a label stored is a label counted."""
+    between (see `vote`), so a stop cannot fall between the write and the count."""
     done = _labelled_ids(dataset)
     history = st.session_state.setdefault(state.LABEL_EVENTS, [])
     if query_id in done:
