@@ -110,3 +110,24 @@ def test_first_visit_shows_the_built_in_demo(app, monkeypatch):
     assert "built-in demo log" in app.sidebar.caption[0].value
     metrics = {m.label: m.value for m in app.metric}
     assert int(metrics["Queries"].replace(",", "")) >= 600 and metrics["Models"] == "4"
+
+
+def test_the_dataset_box_defaults_to_the_dataset_shown(app, tmp_path):
+    """A browser that mounts the sidebar's box afresh (its first drawing overtaken by a
+    quicker rerun) shows the box's default and sends it back with the next click. The
+    default must be the dataset shown, not the first one listed: under 20 Chromium tabs
+    that switched Label users from the demo to the dataset listed above it."""
+    store = open_store(tmp_path / "page.duckdb")
+    import_path(store, write(tmp_path / "older.csv", "prompt,model,score\nhi,a,1\nhi,b,0\n"))
+    import_path(store, write(tmp_path / "newer.csv", "prompt,model,score\nho,a,1\nho,b,0\n"))
+    store.close()
+    app.run()
+    box = app.sidebar.selectbox(key="dataset")
+    assert box.options == ["newer", "older"] and box.value == "newer"
+    box.select("older").run()
+    app.run()  # a later run, where the value is not set by the script
+    box = app.sidebar.selectbox(key="dataset")
+    assert box.value == "older" and box.options[box.proto.default] == "older"
+    assert app.header[0].value == "older"
+    assert not app.exception  # nor Streamlit's warning about a default and a value set both:
+    assert not any("Session State" in warning.value for warning in app.warning)

@@ -15,7 +15,8 @@ from app.ui import state
 def dataset_picker(store: Store) -> Dataset | None:
     """Pick the dataset every page shows; it is kept in the URL (?dataset=...) for sharing."""
     found = {d.name: d for d in datasets.all_datasets(store)}
-    if state.DATASET_PENDING in st.session_state:
+    chosen_now = state.DATASET_PENDING in st.session_state
+    if chosen_now:
         st.session_state[state.DATASET] = st.session_state.pop(state.DATASET_PENDING)
     with st.sidebar:
         if not found:
@@ -24,7 +25,15 @@ def dataset_picker(store: Store) -> Dataset | None:
         names = list(found)
         if st.session_state.get(state.DATASET) not in names:
             st.session_state[state.DATASET] = DEMO_NAME if DEMO_NAME in names else names[0]
-        name = st.selectbox("Dataset", names, key=state.DATASET, bind="query-params")
+            chosen_now = True
+        # The shown dataset is also the box's default: a browser that mounts the box afresh
+        # (its first drawing overtaken by a quicker rerun) shows the default and sends it
+        # back with the next click, which switched users to the first dataset listed (seen
+        # under load). A run that sets the value sends it to the browser itself, and there
+        # a default too would draw Streamlit's warning about setting both.
+        index = 0 if chosen_now else names.index(st.session_state[state.DATASET])
+        name = st.selectbox("Dataset", names, index=index, key=state.DATASET,
+                            bind="query-params")
         st.caption(describe(found[name]))
     return found[name]
 
