@@ -50,12 +50,37 @@ st.write(f"Said hello {st.session_state.get('said', 0)} times")
 SAID = "st.session_state.get('said', 0)"
 PLOTLY = f"st.plotly_chart(px.bar(x=['a', 'b'], y=[1, 2 + {SAID}]))\n"  # its click redraws it
 FRAME = f"st.dataframe(pd.DataFrame({{'a': [1, 2], 'b': [3, {SAID}]}}))\n"
+# routelab's shell around the same widget: every page sits in it, so a page without charts
+# is also set beside it (Streamlit's navigation, a material icon per page, the sidebar box)
+SHELL = """import streamlit as st
+
+st.set_page_config(page_title="floor", layout="wide")
+
+
+def hello():
+    if st.button("Say hello"):
+        st.session_state.said = st.session_state.get("said", 0) + 1
+    st.write(f"Said hello {st.session_state.get('said', 0)} times")
+
+
+TITLES = ["Data", "Map", "Routers", "Compare", "Playground", "Label", "Learning", "Models"]
+navigation = st.navigation([st.Page(hello, title=t, url_path=t.lower(), default=t == "Data",
+                                    icon=":material/database:") for t in TITLES])
+with st.sidebar:
+    st.selectbox("Dataset", ["demo", "demo-probes"])
+    st.caption("demo: the built-in demo log, 602 queries x 4 models.")
+st.title(navigation.title)
+navigation.run()
+"""
+SHELL_FLOOR = ("the same inside routelab's shell (navigation of 8 pages with icons, a "
+               "sidebar selectbox)")
 FLOORS = {
     "one-widget Streamlit app": HELLO,
     "the same with one small Plotly chart": HELLO + "import plotly.express as px\n" + PLOTLY,
     "the same with one small dataframe": HELLO + "import pandas as pd\n" + FRAME,
     "the same with one small Plotly chart and one small dataframe": HELLO + (
         "import pandas as pd\nimport plotly.express as px\n") + PLOTLY + FRAME,
+    SHELL_FLOOR: SHELL,
 }
 HELLO_FLOOR = "one-widget Streamlit app"
 
@@ -274,6 +299,10 @@ def run() -> list[Figure]:
             figures.append(Figure(f"{name.capitalize()} page beside the floor with its "
                                   f"elements", seconds, "s",
                                   floors[element_floor(heavy)]["load"], element_floor(heavy),
+                                  same, higher_is_better=False))
+        else:
+            figures.append(Figure(f"{name.capitalize()} page beside the floor with its shell",
+                                  seconds, "s", floors[SHELL_FLOOR]["load"], SHELL_FLOOR,
                                   same, higher_is_better=False))
     # an interaction that redraws charts beside the floor app whose click redraws the same
     # kinds of element (the one-widget click, the issue's target, is given in the name)
