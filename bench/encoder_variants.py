@@ -114,6 +114,7 @@ class OpenVinoMiniLM:
         model = MiniLM(bf16=False).model
         self.tokenizer, self.batch_size = model.tokenizer, batch_size
         self.max_length = model.max_seq_length
+        self.dimensions = model.get_sentence_embedding_dimension()
         example = dict(self.tokenizer(["an example", "input"], padding=True,
                                       return_tensors="pt"))
         network = openvino.convert_model(model[0].auto_model, example_input=example)
@@ -122,7 +123,7 @@ class OpenVinoMiniLM:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         order = np.argsort([-len(text) for text in texts], kind="stable")
-        vectors = np.zeros((len(texts), 384), np.float32)
+        vectors = np.zeros((len(texts), self.dimensions), np.float32)
         for start in range(0, len(texts), self.batch_size):
             rows = order[start:start + self.batch_size]
             batch = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True,

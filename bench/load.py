@@ -42,7 +42,7 @@ def _drive(driver: str, load, opening: str) -> list[Figure]:
         env = {"ROUTELAB_ENCODER": "hashing-ngrams-512"}
         with streamlit_process(db, env=env) as (url, server):
             result = load(url, SESSIONS, SECONDS, warm=True)
-            memory = _resident_mib(server.pid)
+            memory = resident_mib(server.pid)
         rows, keys = stored_votes(db)
         stored = stored_labels_per_session(db)
     exact = rows == keys == 2 * result["labels"]
@@ -74,7 +74,7 @@ def _drive(driver: str, load, opening: str) -> list[Figure]:
                    "MiB", higher_is_better=False)]
 
 
-def _resident_mib(pid: int) -> float:
+def resident_mib(pid: int) -> float:
     """A process's resident memory now (Linux), in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.load import _resident_mib
+from bench.load import resident_mib
 from bench.report import ROOT, Figure
 
 RUNS = 150
@@ -65,7 +65,7 @@ async def _reruns(url: str, pid: int) -> dict[str, float]:
         session = await Session.open(url, page)
         await session.run(timeout=600)
         await session.close()
-    start, seconds = _resident_mib(pid), 0.0
+    start, seconds = resident_mib(pid), 0.0
     for page in PAGES:
         session = await Session.open(url, page)
         await session.run(timeout=120)
@@ -77,7 +77,7 @@ async def _reruns(url: str, pid: int) -> dict[str, float]:
             raise RuntimeError(f"the {page} page failed: {session.page.exceptions[0]}")
         await session.close()
     return {"per_run": seconds / (RUNS * len(PAGES)), "start": start,
-            "end": _resident_mib(pid)}
+            "end": resident_mib(pid)}
 
 
 if __name__ == "__main__":
