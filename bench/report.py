@@ -21,19 +21,20 @@ class Figure:
     baseline: float | None = None
     baseline_name: str = ""
     target: str = ""
-    higher_is_better: bool = True
+    higher_is_better: bool = True  # says which way is better; the ratio reads the same
     digits: int = 2               # decimals shown (quality figures need 3)
 
     @property
     def ratio(self) -> float | None:
+        """routelab ÷ baseline, whichever way is better: targets such as "<= 1.5x the
+        floor" read straight off it (a speed-up shown as 4x read as within 1.5x)."""
         if not self.baseline:
             return None
-        return self.value / self.baseline if self.higher_is_better else self.baseline / self.value
+        return self.value / self.baseline
 
     def line(self) -> str:
-        ratio = f"{self.ratio:.{max(1, self.digits - 1)}f}x" if self.ratio is not None else "—"
-        base_digits = max(1, self.digits - 1) if self.digits == 2 else self.digits
-        base = f"{self.baseline:,.{base_digits}f} {self.unit} ({self.baseline_name})" \
+        ratio = f"{self.ratio:.2f}x" if self.ratio is not None else "—"
+        base = f"{self.baseline:,.{self.digits}f} {self.unit} ({self.baseline_name})" \
             if self.baseline else "—"
         return (f"| {self.name} | {self.value:,.{self.digits}f} {self.unit} | {base} | {ratio} "
                 f"| {self.target} |")
@@ -66,8 +67,8 @@ def read_sections(path: Path) -> dict[str, str]:
 def write_markdown(sections: dict[str, str], path: Path) -> None:
     lines = ["# Benchmarks", "",
              f"Written {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()} by `make bench` "
-             "(`python -m bench [suite ...]` re-measures only the named suites). Ratios "
-             "compare each figure with its baseline measured in the same run (higher is "
-             "better).", ""]
+             "(`python -m bench [suite ...]` re-measures only the named suites). Each ratio is "
+             "routelab's figure divided by its baseline, measured in the same run: for times, "
+             "memory and sizes below 1 is better, for rates and quality above 1.", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n" + "\n".join(sections.values()), encoding="utf-8")
