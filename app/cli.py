@@ -132,6 +132,9 @@ def _parser() -> argparse.ArgumentParser:
                     "budget, in USD per 1,000 queries (repeatable; its operating point is "
                     "chosen by 5-fold cross-validation on the training split)")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--fresh", action="store_true",
+                    help="train and measure again even when this comparison was already "
+                    "computed on the same data with the same code")
     _add_ray(ev, "Ray Data actors encode queries not embedded yet")
     ev.set_defaults(run=_evaluate)
 
@@ -334,6 +337,7 @@ class _ParamAction(argparse.Action):
 
 def _evaluate(args) -> int:
     from app.present.comparison_out import as_json, as_table
+    from app.routing import remembered
     from app.routing.comparison import compare
     from app.routing.configs import RouterConfig, RouterProblem, default_configs
 
@@ -349,16 +353,24 @@ def _evaluate(args) -> int:
     found = datasets.by_name(store, args.name)
     if found is not None and found.format == "pairwise":
         return _evaluate_battles(store, args)
-    try:
-        result = compare(store, args.name, configs, n_boot=args.boot,
-                         models=[m.strip() for m in args.models.split(",") if m.strip()]
-                         if args.models else None,
-                         budgets=tuple(b / 1000 for b in args.budget),
-                         sample_limit=args.sample,
-                         progress=lambda stage, f: print(stage, file=sys.stderr))
-    except RouterProblem as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    question = dict(n_boot=args.boot,
+                    models=[m.strip() for m in args.models.split(",") if m.strip()]
+                    if args.models else None,
+                    budgets=tuple(b / 1000 for b in args.budget), sample_limit=args.sample)
+    key = remembered.digest(store, args.name, configs, **question)
+    kept = None if args.fresh else remembered.load(key)
+    if kept is not None:
+        result, computed_at = kept
+        print(f"The same comparison (same data, routers and code) computed "
+              f"{computed_at:%Y-%m-%d %H:%M}; --fresh computes it again", file=sys.stderr)
+    else:
+        try:
+            result = compare(store, args.name, configs, **question,
+                             progress=lambda stage, f: print(stage, file=sys.stderr))
+        except RouterProblem as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        remembered.save(key, result)
     if args.json:
         print(json.dumps(_strict_json(as_json(result)), indent=1, allow_nan=False))
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -173,3 +174,21 @@ def test_the_trained_token_router_on_compare_and_routers_pages(app):
     policies = next(d.value for d in app.dataframe if "family" in d.value.columns)
     assert policies["policy"].tolist() == ["defer when top probability < 0.35"]
     assert policies["test accuracy"].tolist() == [1.0]
+
+
+def test_after_a_restart_the_compare_page_shows_the_kept_comparison(app, monkeypatch):
+    """The server's in-memory results are gone after a restart; the comparison kept on disk
+    beside the database answers the same question without training again."""
+    app.switch_page(str(REPO / "pages" / "compare.py")).run()
+    assert not app.exception, app.exception
+    shown = app.dataframe[0].value
+    from app.ui import compare_view, resources
+
+    resources.comparisons.clear()  # what a restart loses
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again, though the same comparison was kept")
+    monkeypatch.setattr(compare_view, "compare", no_training)
+    app.run()
+    assert not app.exception, app.exception
+    pd.testing.assert_frame_equal(app.dataframe[0].value, shown)

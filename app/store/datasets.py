@@ -76,6 +76,16 @@ def all_datasets(store: Store) -> tuple[Dataset, ...]:
         Dataset.from_row(row) for _, row in table(store).iterrows()))
 
 
+def data_stamp(store: Store) -> tuple:
+    """What a comparison reads besides its own dataset: every dataset's version and counts
+    (a probes log, say) and the trained token policies, so a change anywhere is a new key
+    for a cached comparison."""
+    policies = store.rows("SELECT (SELECT count(*) FROM token_policies), (SELECT "
+                          "max(trained_at) FROM token_policies), (SELECT count(*) FROM "
+                          "token_evaluations)")[0]
+    return all_datasets(store), tuple(policies)
+
+
 def by_name(store: Store, name: str) -> Dataset | None:
     found = store.frame(_LISTING + " WHERE d.name = ?", [name])
     return None if found.empty else Dataset.from_row(found.iloc[0])

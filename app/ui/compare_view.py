@@ -14,6 +14,7 @@ from app.present.figures import (
 )
 from app.present.report import render
 from app.present.text import plain
+from app.routing import remembered
 from app.routing.budgets import best_single
 from app.routing.comparison import Comparison, compare, summary
 from app.routing.configs import SAMPLE_LIMIT, RouterConfig, RouterProblem
@@ -90,13 +91,18 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
     found = cache.get(key)
     if found is not None:
         return found
+    question = dict(pair=pair, n_boot=n_boot, probes=probes, models=models, budgets=budgets,
+                    sample_limit=sample_limit)
+    disk_key = remembered.digest(resources.store(), dataset.name, configs, **question)
+    kept = remembered.load(disk_key)  # computed before this server started
+    if kept is not None:
+        cache.put(key, kept[0])
+        return kept[0]
     bar = st.progress(0.0, text="Embedding the queries (first time only) ...")
     data = resources.routing_data(dataset, configs[0].encoder if configs else None,
                                   sample_limit)
     try:
-        result = compare(resources.store(), dataset.name, configs, pair=pair,
-                         n_boot=n_boot, data=data, probes=probes, models=models,
-                         budgets=budgets, sample_limit=sample_limit,
+        result = compare(resources.store(), dataset.name, configs, data=data, **question,
                          progress=lambda stage, f: bar.progress(min(f, 1.0), text=stage))
     except RouterProblem as exc:
         bar.empty()
@@ -104,6 +110,7 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         return None
     bar.empty()
     cache.put(key, result)
+    remembered.save(disk_key, result)
     return result
 
 

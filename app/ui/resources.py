@@ -191,12 +191,8 @@ def comparisons() -> SharedResults:
 
 
 def data_stamp() -> tuple:
-    """What a comparison reads besides its own dataset: every dataset's version and counts
-    (the probes log) and the trained token policies, so a change anywhere is a new key."""
-    policies = store().rows("SELECT (SELECT count(*) FROM token_policies), (SELECT "
-                            "max(trained_at) FROM token_policies), (SELECT count(*) FROM "
-                            "token_evaluations)")[0]
-    return tuple(datasets.all_datasets(store())), policies
+    """What a comparison reads besides its own dataset (`datasets.data_stamp`)."""
+    return datasets.data_stamp(store())
 
 
 @st.cache_resource(show_spinner=False)
