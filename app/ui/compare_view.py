@@ -17,9 +17,9 @@ from app.present.text import plain
 from app.routing import remembered
 from app.routing.budgets import best_single
 from app.routing.comparison import Comparison, compare, summary
-from app.routing.configs import SAMPLE_LIMIT, RouterConfig, RouterProblem
+from app.routing.configs import SAMPLE_LIMIT, RouterConfig, RouterProblem, load_for_routing
 from app.store.datasets import Dataset
-from app.ui import resources
+from app.ui import background, resources
 from routers.base import column_means
 
 SAMPLE_SIZES = sorted({10_000, SAMPLE_LIMIT, 100_000, 300_000})  # offered on a bigger log
@@ -84,33 +84,43 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         budgets: tuple[float, ...] = (), sample_limit: int = SAMPLE_LIMIT
         ) -> Comparison | None:
     """The comparison, from the server's shared cache (the same question on the same data,
-    by any session) or computed now with a progress bar."""
+    by any session), the one kept on disk, or computed now on a worker thread with a
+    progress bar: a click meanwhile stops only the waiting, not the work."""
     key = (dataset, tuple(c.to_json() for c in configs), pair, n_boot, probes,
            tuple(models or ()), budgets, sample_limit, resources.data_stamp())
     cache = resources.comparisons()
     found = cache.get(key)
     if found is not None:
         return found
+    store = resources.store()
     question = dict(pair=pair, n_boot=n_boot, probes=probes, models=models, budgets=budgets,
                     sample_limit=sample_limit)
-    disk_key = remembered.digest(resources.store(), dataset.name, configs, **question)
+    disk_key = remembered.digest(store, dataset.name, configs, **question)
     kept = remembered.load(disk_key)  # computed before this server started
     if kept is not None:
         cache.put(key, kept[0])
         return kept[0]
+
+    def work(report: background.Report) -> Comparison:
+        def embedded(done: int, total: int) -> None:
+            report(f"Embedding the queries (first time only): {done:,} of {total:,}",
+                   done / max(total, 1))
+        data = load_for_routing(store, dataset.name, configs[0].encoder if configs else None,
+                                sample_limit=sample_limit, progress=embedded)
+        result = compare(store, dataset.name, configs, data=data, **question, progress=report)
+        remembered.save(disk_key, result)  # kept even when every waiting run was stopped
+        return result
+
     bar = st.progress(0.0, text="Embedding the queries (first time only) ...")
-    data = resources.routing_data(dataset, configs[0].encoder if configs else None,
-                                  sample_limit)
     try:
-        result = compare(resources.store(), dataset.name, configs, data=data, **question,
-                         progress=lambda stage, f: bar.progress(min(f, 1.0), text=stage))
+        result = background.jobs().wait(disk_key, work, show=lambda stage, fraction:
+                                         bar.progress(fraction, text=stage))
     except RouterProblem as exc:
         bar.empty()
         st.error(plain(exc))
         return None
     bar.empty()
     cache.put(key, result)
-    remembered.save(disk_key, result)
     return result
 
 

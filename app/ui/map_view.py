@@ -11,7 +11,7 @@ from app.embed.maps import MapParams, Objective, ensure_map, oracle_pick
 from app.present.text import svg
 from app.store.datasets import Dataset, OutcomeMatrix, query_details
 from app.store.db import Store
-from app.ui import resources
+from app.ui import background, resources
 
 COLOUR_BY = ("oracle-best model", "task", "one model's score", "a router's regret")
 ROUTER_CHOICE = "a saved router's choice"
@@ -104,12 +104,16 @@ def _wrap(text: str, width: int = 70, lines: int = 3) -> str:
 
 
 def coords_with_progress(store: Store, dataset: Dataset, encoder: str, params: MapParams):
-    """The map's 2-D coordinates; the first time, embed and project with a progress bar."""
+    """The map's 2-D coordinates; the first time, embedded and projected on a worker thread
+    with a progress bar: leaving the page or clicking meanwhile does not lose the work."""
     if resources.map_coords(dataset, encoder, params) is None:
         with st.status(f"Building the map of {dataset.name} ...", expanded=True) as status:
             bar = st.progress(0.0)
-            ensure_map(store, dataset.id, dataset.version, encoder, params,
-                       progress=lambda stage, fraction: bar.progress(fraction, text=stage))
+            background.jobs().wait(
+                ("map", dataset, encoder, params),
+                lambda report: ensure_map(store, dataset.id, dataset.version, encoder, params,
+                                          progress=report),
+                show=lambda stage, fraction: bar.progress(fraction, text=stage))
             status.update(label="Map ready", state="complete", expanded=False)
         resources.map_coords.clear()
     return resources.map_coords(dataset, encoder, params)[1]

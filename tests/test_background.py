@@ -1,0 +1,105 @@
+"""Heavy work on a worker thread (app/ui/background.py): started once per key, survives the
+script run that asked for it being stopped, shared by every waiter, one job at a time."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from app.ui.background import QUEUED, Jobs
+
+
+class Stopped(Exception):
+    """What Streamlit raises in a script run when a click stops it."""
+
+
+def test_a_stopped_wait_leaves_the_work_running_and_the_next_wait_gets_its_result():
+    jobs, calls, release = Jobs(), [], threading.Event()
+
+    def work(report):
+        calls.append(1)
+        report("halfway", 0.5)
+        release.wait(10)
+        return "result"
+
+    def click(stage, fraction):  # the first progress drawn meets a click: the run stops
+        raise Stopped
+    with pytest.raises(Stopped):
+        jobs.wait("question", work, show=click)
+    assert jobs.running() == 1  # the work goes on without the run that started it
+    release.set()
+    assert jobs.wait("question", work) == "result"
+    assert calls == [1]  # the second run waited on the same job: nothing computed twice
+
+
+def test_sessions_asking_the_same_question_share_one_job():
+    jobs, calls, release = Jobs(), [], threading.Event()
+
+    def work(report):
+        calls.append(1)
+        release.wait(10)
+        return len(calls)
+    results = []
+    waiters = [threading.Thread(target=lambda: results.append(jobs.wait("same", work)))
+               for _ in range(3)]
+    for waiter in waiters:
+        waiter.start()
+    time.sleep(0.3)
+    release.set()
+    for waiter in waiters:
+        waiter.join(10)
+    assert results == [1, 1, 1] and calls == [1]
+
+
+def test_a_failed_job_raises_in_the_waiting_run_and_asking_again_tries_again():
+    jobs, calls = Jobs(), []
+
+    def work(report):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("the log has no answers")
+        return "fixed"
+    with pytest.raises(ValueError, match="no answers"):
+        jobs.wait("question", work)
+    assert jobs.wait("question", work) == "fixed" and len(calls) == 2
+
+
+def test_one_job_computes_at_a_time_and_a_later_one_says_it_is_queued():
+    jobs, order, first_running, release = Jobs(), [], threading.Event(), threading.Event()
+
+    def first(report):
+        order.append("first starts")
+        first_running.set()
+        release.wait(10)
+        order.append("first ends")
+        return 1
+
+    def second(report):
+        order.append("second starts")
+        return 2
+    seen = []
+    waiter = threading.Thread(target=jobs.wait, args=("a", first))
+    waiter.start()
+    first_running.wait(10)
+
+    def watch(stage, fraction):
+        seen.append(stage)
+        release.set()  # let the first finish once the second has been seen queued
+    assert jobs.wait("b", second, show=watch) == 2
+    waiter.join(10)
+    assert seen[0] == QUEUED
+    assert order == ["first starts", "first ends", "second starts"]
+
+
+def test_only_the_last_finished_jobs_are_kept():
+    jobs, calls = Jobs(keep=2), []
+
+    def work(report):
+        calls.append(1)
+        return len(calls)
+    for key in ("a", "b", "c", "d"):
+        jobs.wait(key, work)
+    assert jobs.wait("d", work) == 4 and len(calls) == 4   # kept: answered from the job
+    assert jobs.wait("a", work) == 5                       # forgotten: computed again
