@@ -26,10 +26,17 @@ st.caption("Routers other than bandits are trained on the dataset in the sidebar
            f"(**{ctx.dataset.name if ctx.dataset is not None else 'none'}**); each picks "
            "among its models that are in the pool.")
 demo = demo_prompts()
-if demo and st.button("Try a prompt from the demo set", icon=":material/casino:"):
+picked_now = bool(demo) and st.button("Try a prompt from the demo set",
+                                      icon=":material/casino:")
+if picked_now:
     st.session_state[state.PLAYGROUND_PROMPT] = random.choice(list(demo))
 with st.form("prompt", clear_on_submit=False):
+    # The prompt shown is also the box's default, as for the sidebar's dataset box: a
+    # browser that mounts the box afresh shows its default and would send that with Send.
+    # The run that picks a demo prompt sends it itself (a default too draws a warning).
     prompt = st.text_area("Prompt", key=state.PLAYGROUND_PROMPT, height=90,
+                          value="" if picked_now else
+                          st.session_state.get(state.PLAYGROUND_PROMPT, ""),
                           placeholder="What is the capital of Peru? Answer with one word.")
     sent = st.form_submit_button("Send", type="primary", icon=":material/send:")
 if sent:

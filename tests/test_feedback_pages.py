@@ -169,3 +169,18 @@ def test_an_undo_stopped_by_another_click_leaves_the_label_whole_or_wholly_undon
     assert retracted == [11, 12]
     assert session[state.LABEL_EVENTS] == [] and session[state.LABELLED] == {"demo": []}
     assert state.label_sent(7, "a") not in session
+
+
+def test_the_prompt_box_defaults_to_the_prompt_shown(app):
+    """As with the sidebar's dataset box: a browser that mounts the Playground's prompt box
+    afresh shows the box's default and would send that with Send. The default must be the
+    prompt shown (here a demo prompt the script put there), not an empty box."""
+    app.switch_page(str(REPO / "pages" / "playground.py")).run()
+    next(b for b in app.button if b.label == "Try a prompt from the demo set").click().run()
+    picked = app.text_area(key="playground_prompt").value
+    assert picked
+    app.run()  # a later run, where the script does not set the value
+    box = app.text_area(key="playground_prompt")
+    assert box.value == picked and box.proto.default == picked
+    assert not app.exception  # nor Streamlit's warning about a default and a value set both:
+    assert not any("Session State" in warning.value for warning in app.warning)
