@@ -16,7 +16,6 @@ store and everything else it reads as arguments, and reports progress through `r
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,61 +40,53 @@ class Job:
 
 
 class Jobs:
-    """The server's jobs by key: running ones, and the last `keep` that finished well
-    (their callers cache the results too; these serve the sessions still waiting)."""
+    """The server's running jobs by key. A job leaves as it finishes: its callers keep the
+    result where they look first (a comparison on disk, a map in the database), and a
+    run still waiting holds the job itself."""
 
-    def __init__(self, keep: int = 8):
-        self.keep = keep
-        self._jobs: OrderedDict[Hashable, Job] = OrderedDict()
+    def __init__(self):
+        self._jobs: dict[Hashable, Job] = {}
         self._lock = threading.Lock()    # guards _jobs
         self._turn = threading.Lock()    # one job computes at a time
 
     def wait(self, key: Hashable, work: Callable[[Report], Any],
              show: Report | None = None) -> Any:
-        """`work`'s result for `key`: started now unless a job for it is running or has
-        finished, then waited for, `show(stage, fraction)` called as it goes. A failed job
-        raises its error here, once, and is forgotten, so asking again tries again."""
+        """`work`'s result for `key`: started now unless a job for it is running, then
+        waited for, `show(stage, fraction)` called as it goes. A failed job raises its
+        error in the runs waiting on it; asking again tries again."""
         job = self._start(key, work)
         while not job.finished.wait(POLL_SECONDS):
             if show:
                 show(job.stage, job.fraction)
         if job.error is not None:
-            with self._lock:
-                if self._jobs.get(key) is job:
-                    del self._jobs[key]
             raise job.error
         return job.result
 
     def running(self) -> int:
         with self._lock:
-            return sum(not job.finished.is_set() for job in self._jobs.values())
+            return len(self._jobs)
 
     def _start(self, key: Hashable, work: Callable[[Report], Any]) -> Job:
         with self._lock:
             job = self._jobs.get(key)
             if job is not None:
                 return job
-            job = Job()
-            self._jobs[key] = job
-            self._forget_old()
-        threading.Thread(target=self._run, args=(job, work), daemon=True,
+            job = self._jobs[key] = Job()
+        threading.Thread(target=self._run, args=(key, job, work), daemon=True,
                          name="routelab-background").start()
         return job
 
-    def _run(self, job: Job, work: Callable[[Report], Any]) -> None:
+    def _run(self, key: Hashable, job: Job, work: Callable[[Report], Any]) -> None:
         with self._turn:
             job.report("Starting ...", 0.0)
             try:
                 job.result = work(job.report)
-            except BaseException as exc:  # handed to the waiting script run, raised there
+            except BaseException as exc:  # handed to the waiting script runs, raised there
                 job.error = exc
             finally:
+                with self._lock:
+                    del self._jobs[key]
                 job.finished.set()
-
-    def _forget_old(self) -> None:
-        finished = [key for key, job in self._jobs.items() if job.finished.is_set()]
-        for key in finished[:max(0, len(finished) - self.keep)]:
-            del self._jobs[key]
 
 
 @st.cache_resource(show_spinner=False)
