@@ -3,11 +3,12 @@ training every router again: `routelab evaluate` run a second time, and the Comp
 after the server restarts (its in-memory cache is per server).
 
 A result is found by a digest of everything it depends on: the question (dataset, router
-configs, strong/weak pair, resamples, probes, models, budgets, sample size), the data (every
-dataset's version and counts, and the trained token policies: `datasets.data_stamp`), the
-code that computes it (a hash of routelab's own Python sources) and the numeric libraries'
-versions. A change to any of them is a new digest, so nothing is ever invalidated in place;
-the newest KEEP results stay, beside the database they came from.
+configs, strong/weak pair, resamples, probes, models, budgets, sample size, the default
+encoder a config without one uses), the data (every dataset's version and counts, and the
+trained token policies: `datasets.data_stamp`), the code that computes it (a hash of
+routelab's own Python sources) and the numeric libraries' versions. A change to any of
+them is a new digest, so nothing is ever invalidated in place; the newest KEEP results
+stay, beside the database they came from.
 """
 
 from __future__ import annotations
