@@ -27,6 +27,7 @@ import io
 import pstats
 import statistics
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -40,13 +41,11 @@ PAGES = ("data", "map", "routers", "compare", "playground", "label", "learning",
 
 # the floors: one widget whose click reruns the script and changes the page; then the same
 # with one of the heavy elements routelab draws
-HELLO = """import streamlit as st
-
-st.title("Hello")
-if st.button("Say hello"):
+WIDGET = """if st.button("Say hello"):
     st.session_state.said = st.session_state.get("said", 0) + 1
 st.write(f"Said hello {st.session_state.get('said', 0)} times")
 """
+HELLO = 'import streamlit as st\n\nst.title("Hello")\n' + WIDGET
 SAID = "st.session_state.get('said', 0)"
 PLOTLY = f"st.plotly_chart(px.bar(x=['a', 'b'], y=[1, 2 + {SAID}]))\n"  # its click redraws it
 FRAME = f"st.dataframe(pd.DataFrame({{'a': [1, 2], 'b': [3, {SAID}]}}))\n"
@@ -58,10 +57,7 @@ st.set_page_config(page_title="floor", layout="wide")
 
 
 def hello():
-    if st.button("Say hello"):
-        st.session_state.said = st.session_state.get("said", 0) + 1
-    st.write(f"Said hello {st.session_state.get('said', 0)} times")
-
+""" + textwrap.indent(WIDGET, "    ") + """
 
 TITLES = ["Data", "Map", "Routers", "Compare", "Playground", "Label", "Learning", "Models"]
 navigation = st.navigation([st.Page(hello, title=t, url_path=t.lower(), default=t == "Data",

@@ -31,12 +31,8 @@ picked_now = bool(demo) and st.button("Try a prompt from the demo set",
 if picked_now:
     st.session_state[state.PLAYGROUND_PROMPT] = random.choice(list(demo))
 with st.form("prompt", clear_on_submit=False):
-    # The prompt shown is also the box's default, as for the sidebar's dataset box: a
-    # browser that mounts the box afresh shows its default and would send that with Send.
-    # The run that picks a demo prompt sends it itself (a default too draws a warning).
     prompt = st.text_area("Prompt", key=state.PLAYGROUND_PROMPT, height=90,
-                          value="" if picked_now else
-                          st.session_state.get(state.PLAYGROUND_PROMPT, ""),
+                          value=state.shown_default(state.PLAYGROUND_PROMPT, picked_now, ""),
                           placeholder="What is the capital of Peru? Answer with one word.")
     sent = st.form_submit_button("Send", type="primary", icon=":material/send:")
 if sent:

@@ -86,17 +86,16 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
     """The comparison, from the server's shared cache (the same question on the same data,
     by any session), the one kept on disk, or computed now on a worker thread with a
     progress bar: a click meanwhile stops only the waiting, not the work."""
-    key = (dataset, tuple(c.to_json() for c in configs), pair, n_boot, probes,
-           tuple(models or ()), budgets, sample_limit, resources.data_stamp())
+    store = resources.store()
+    question = dict(pair=pair, n_boot=n_boot, probes=probes, models=models, budgets=budgets,
+                    sample_limit=sample_limit)
+    # one key for the server's cache, the disk and the job: the question, the data, the code
+    key = remembered.digest(store, dataset.name, configs, **question)
     cache = resources.comparisons()
     found = cache.get(key)
     if found is not None:
         return found
-    store = resources.store()
-    question = dict(pair=pair, n_boot=n_boot, probes=probes, models=models, budgets=budgets,
-                    sample_limit=sample_limit)
-    disk_key = remembered.digest(store, dataset.name, configs, **question)
-    kept = remembered.load(disk_key)  # computed before this server started
+    kept = remembered.load(key)  # computed before this server started
     if kept is not None:
         cache.put(key, kept[0])
         return kept[0]
@@ -108,12 +107,12 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         data = load_for_routing(store, dataset.name, configs[0].encoder if configs else None,
                                 sample_limit=sample_limit, progress=embedded)
         result = compare(store, dataset.name, configs, data=data, **question, progress=report)
-        remembered.save(disk_key, result)  # kept even when every waiting run was stopped
+        remembered.save(key, result)  # kept even when every waiting run was stopped
         return result
 
     bar = st.progress(0.0, text="Embedding the queries (first time only) ...")
     try:
-        result = background.jobs().wait(disk_key, work, show=lambda stage, fraction:
+        result = background.jobs().wait(key, work, show=lambda stage, fraction:
                                          bar.progress(fraction, text=stage))
     except RouterProblem as exc:
         bar.empty()

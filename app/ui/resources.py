@@ -190,11 +190,6 @@ def comparisons() -> SharedResults:
     return SharedResults(size=6)
 
 
-def data_stamp() -> tuple:
-    """What a comparison reads besides its own dataset (`datasets.data_stamp`)."""
-    return datasets.data_stamp(store())
-
-
 @st.cache_resource(show_spinner=False)
 def bandits():
     """The live bandits of this server process (rebuilt from the feedback log)."""

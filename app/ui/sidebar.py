@@ -26,13 +26,8 @@ def dataset_picker(store: Store) -> Dataset | None:
         if st.session_state.get(state.DATASET) not in names:
             st.session_state[state.DATASET] = DEMO_NAME if DEMO_NAME in names else names[0]
             chosen_now = True
-        # The shown dataset is also the box's default: a browser that mounts the box afresh
-        # (its first drawing overtaken by a quicker rerun) shows the default and sends it
-        # back with the next click, which switched users to the first dataset listed (seen
-        # under load). A run that sets the value sends it to the browser itself, and there
-        # a default too would draw Streamlit's warning about setting both.
-        index = 0 if chosen_now else names.index(st.session_state[state.DATASET])
-        name = st.selectbox("Dataset", names, index=index, key=state.DATASET,
+        shown = state.shown_default(state.DATASET, chosen_now, names[0])
+        name = st.selectbox("Dataset", names, index=names.index(shown), key=state.DATASET,
                             bind="query-params")
         st.caption(describe(found[name]))
     return found[name]

@@ -49,3 +49,13 @@ def label_thumb(query_id: int, model: str) -> str:
 
 def session_id() -> str:
     return st.session_state.setdefault(SESSION_ID, uuid.uuid4().hex)
+
+
+def shown_default(key: str, set_this_run: bool, fallback):
+    """The default for a keyed widget whose value the script sets through session state:
+    the value shown. A browser that mounts the widget afresh (its first drawing overtaken
+    by a quicker rerun) shows the widget's default and sends it back with the next click,
+    which under load switched users to the first dataset listed. In the run that sets the
+    value, `fallback` (the widget's own default): that run sends the value itself, and a
+    default as well draws Streamlit's warning about setting both."""
+    return fallback if set_this_run else st.session_state.get(key, fallback)
