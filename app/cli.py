@@ -133,8 +133,9 @@ def _parser() -> argparse.ArgumentParser:
                     "chosen by 5-fold cross-validation on the training split)")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--fresh", action="store_true",
-                    help="train and measure again even when this comparison was already "
-                    "computed on the same data with the same code")
+                    help="train and measure every router again even when this comparison, "
+                    "or a router of it, was already computed on the same data with the "
+                    "same code")
     _add_ray(ev, "Ray Data actors encode queries not embedded yet")
     ev.set_defaults(run=_evaluate)
 
@@ -365,7 +366,9 @@ def _evaluate(args) -> int:
               f"{computed_at:%Y-%m-%d %H:%M}; --fresh computes it again", file=sys.stderr)
     else:
         try:
-            result = compare(store, args.name, configs, **question,
+            trained = None if args.fresh else remembered.TrainedRouters(
+                store, args.name, **question)  # routers evaluated before on this data
+            result = compare(store, args.name, configs, **question, trained=trained,
                              progress=lambda stage, f: print(stage, file=sys.stderr))
         except RouterProblem as exc:
             print(f"error: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from app.data.importers import import_path
@@ -117,6 +118,11 @@ def test_evaluate_again_answers_from_the_kept_comparison_until_the_data_changes(
     assert again.returncode == 0, again.stderr
     assert "Training" not in again.stderr and "--fresh computes it again" in again.stderr
     assert json.loads(again.stdout) == json.loads(first.stdout)
+    # another question on the same data (more resamples): the router is not trained again
+    resampled = _evaluate(store, "--boot", "30")
+    assert resampled.returncode == 0, resampled.stderr
+    assert "knn: trained in an earlier comparison" in resampled.stderr
+    assert "Training" not in resampled.stderr
     fresh = _evaluate(store, "--fresh")
     assert "Training and sweeping knn" in fresh.stderr
     assert json.loads(fresh.stdout) == json.loads(first.stdout)  # seeded: the same figures
@@ -128,3 +134,55 @@ def test_evaluate_again_answers_from_the_kept_comparison_until_the_data_changes(
     changed = _evaluate(store)
     assert "Training and sweeping knn" in changed.stderr
     assert json.loads(changed.stdout) != json.loads(first.stdout)
+
+
+def test_a_router_trained_for_one_line_up_is_not_trained_again_for_another(
+        store, tmp_path, kept_here, monkeypatch):
+    """Taking a router off the line-up (or adding one) trains only what is new: the others'
+    curves, scores and metrics are the ones the first comparison computed."""
+    from app.routing import comparison
+
+    toy_log(store, tmp_path)
+    knn = RouterConfig("knn", "knn", {"k": 3}, encoder=FAST)
+    centroid = RouterConfig("centroid", "centroid", {}, encoder=FAST)
+    trained = remembered.TrainedRouters(store, "toy", **QUESTION)
+    both = compare(store, "toy", [knn, centroid], **QUESTION, trained=trained)
+    assert len(list((kept_here / "routers").glob("*.pickle"))) == 2
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again, though trained on the same data before")
+    monkeypatch.setattr(comparison, "fit_router", no_training)
+    stages = []
+    one = compare(store, "toy", [centroid], **QUESTION, progress=lambda s, f: stages.append(s),
+                  trained=remembered.TrainedRouters(store, "toy", **QUESTION))
+    assert "centroid: trained in an earlier comparison" in stages
+    np.testing.assert_array_equal(one.routers["centroid"].quality,
+                                  both.routers["centroid"].quality)
+    row = next(r for r in one.rows if r["name"] == "centroid")
+    assert row == next(r for r in both.rows if r["name"] == "centroid")
+    # a router not seen before, or one with other settings, is trained
+    with pytest.raises(AssertionError, match="trained again"):
+        compare(store, "toy", [RouterConfig("knn", "knn", {"k": 4}, encoder=FAST)],
+                **QUESTION, trained=remembered.TrainedRouters(store, "toy", **QUESTION))
+    # and without `trained` nothing is reused (routelab evaluate --fresh)
+    with pytest.raises(AssertionError, match="trained again"):
+        compare(store, "toy", [centroid], **QUESTION)
+
+
+def test_a_routers_kept_results_are_keyed_by_what_they_depend_on(store, tmp_path, kept_here):
+    toy_log(store, tmp_path)
+    knn = RouterConfig("knn", "knn", {"k": 3}, encoder=FAST)
+    key = remembered.TrainedRouters(store, "toy", **QUESTION).key(knn)
+    assert remembered.TrainedRouters(store, "toy", **QUESTION).key(knn) == key
+
+    def key_with(**changed):
+        return remembered.TrainedRouters(store, "toy", **{**QUESTION, **changed}).key(knn)
+    assert key_with(n_boot=21) == key  # the resamples only reach a router through budgets
+    assert key_with(budgets=(0.002,)) != key
+    assert key_with(budgets=(0.002,), n_boot=21) != key_with(budgets=(0.002,))
+    assert key_with(models=["cheap", "dear"]) != key
+    assert key_with(sample_limit=10_000) != key
+    assert remembered.TrainedRouters(store, "toy", **QUESTION).key(
+        RouterConfig("knn", "knn", {"k": 4}, encoder=FAST)) != key
+    toy_log(store, tmp_path, flip=True, replace=True)  # the same name, other data
+    assert remembered.TrainedRouters(store, "toy", **QUESTION).key(knn) != key

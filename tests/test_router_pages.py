@@ -176,6 +176,25 @@ def test_the_trained_token_router_on_compare_and_routers_pages(app):
     assert policies["test accuracy"].tolist() == [1.0]
 
 
+def test_taking_a_router_off_the_compare_picker_trains_nothing_again(app, monkeypatch):
+    """The routers left were trained for the first line-up: their rows come back as they
+    were, and no router is trained for the new line-up."""
+    app.switch_page(str(REPO / "pages" / "compare.py")).run()
+    assert not app.exception, app.exception
+    first = app.dataframe[0].value.set_index("name")
+    from app.routing import comparison
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again, though trained on the same data before")
+    monkeypatch.setattr(comparison, "fit_router", no_training)
+    app.multiselect(key="compare_routers").unselect("predictive").run()
+    assert not app.exception, app.exception
+    after = app.dataframe[0].value.set_index("name")
+    assert "predictive" not in after.index
+    for name in ("knn", "centroid"):
+        pd.testing.assert_series_equal(after.loc[name], first.loc[name])
+
+
 def test_after_a_restart_the_compare_page_shows_the_kept_comparison(app, monkeypatch):
     """The server's in-memory results are gone after a restart; the comparison kept on disk
     beside the database answers the same question without training again."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,6 +39,9 @@ from routers.evaluate import (
     tradeoff_grid,
 )
 
+if TYPE_CHECKING:
+    from app.routing.remembered import TrainedRouters
+
 
 @dataclass(frozen=True, eq=False)
 class Comparison:
@@ -64,12 +68,15 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
             data: DatasetForRouting | None = None, probes: str | None = None,
             models: list[str] | None = None, budgets: tuple[float, ...] = (),
             sample_limit: int = SAMPLE_LIMIT,
-            progress: Callable[[str, float], None] | None = None) -> Comparison:
+            progress: Callable[[str, float], None] | None = None,
+            trained: TrainedRouters | None = None) -> Comparison:
     """Train each router on the training split and evaluate everything on the test split
     (the test queries every model answered); `models` keeps only those models; `budgets`
     (USD per query) adds each router's quality at those budgets (dollar logs only).
     `data`, when given, must have been loaded with this `sample_limit`: a router on another
-    encoder reloads the same sample with its own vectors."""
+    encoder reloads the same sample with its own vectors. `trained`, when given, keeps each
+    router's trained results and gives back those of a router already trained on the same
+    data, which is not trained again."""
     say = progress or (lambda stage, fraction: None)
     say("Embedding and splitting the dataset", 0.0)
     data = data or load_for_routing(store, dataset, sample_limit=sample_limit)
@@ -103,32 +110,21 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         notes.append(f"{axis.filled:,} outcomes without a logged cost were given their "
                      "model's mean cost on the training split.")
     for i, config in enumerate(configs):
-        say(f"Training and sweeping {config.name}", (i + 0.5) / max(len(configs), 1))
-        encoder = config.encoder or _encoder(data)
-        if encoder not in by_encoder:  # a router trained on another encoder's vectors
-            other = load_for_routing(store, dataset, encoder, sample_limit=sample_limit)
-            if not np.array_equal(other.query_ids, data.query_ids):
-                raise RuntimeError(f"{config.name}'s {encoder} vectors are of other queries "
-                                   "than the comparison's: pass compare() the sample_limit "
-                                   "its data was loaded with")
-            other = _only(other, list(data.outcomes.models)) if models else other
-            by_encoder[encoder] = replace(other, outcomes=replace(
-                other.outcomes, cost=priced.cost))
-        mine = by_encoder[encoder]
-        if mine.outcomes.responses is None and data.outcomes.responses is not None:
-            mine = replace(mine, outcomes=replace(mine.outcomes,
-                                                  responses=data.outcomes.responses))
-        router = fit_router(store, config, mine)
-        own_test = mine.outcomes.subset(test_rows)
-        curves[config.name] = sweep(router, own_test.queries, own_test, grid, config.name)
-        if not router.simulates:
-            scores[config.name] = (router.score(own_test.queries), list(router.models_))
-        if budgets:
-            say(f"Choosing {config.name}'s budget points by cross-validation",
-                (i + 0.8) / max(len(configs), 1))
-            at_budget += budget_view.router_rows(
-                store, config, router, mine.outcomes.subset(data.train), own_test,
-                curves[config.name], budgets, n_boot, scores.get(config.name, (None,))[0])
+        kept = trained.get(config) if trained is not None else None
+        if kept is None:
+            say(f"Training and sweeping {config.name}", (i + 0.5) / max(len(configs), 1))
+            kept = _train_and_sweep(store, dataset, config, data, by_encoder, test_rows, grid,
+                                    budgets, n_boot, sample_limit, models,
+                                    say, (i + 0.8) / len(configs))
+            if trained is not None:
+                trained.put(config, kept)
+        else:
+            say(f"{config.name}: trained in an earlier comparison",
+                (i + 0.5) / max(len(configs), 1))
+        curves[config.name], score, rows = kept
+        if score is not None:
+            scores[config.name] = score
+        at_budget += rows
     if probes and axis.kind != "usd":
         notes.append("Self-consistency from the probe log is left out: it needs dollar "
                      "costs for every model.")
@@ -157,6 +153,39 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         {n: oracle_quality - c.quality[c.headline] for n, c in curves.items()},
         test_ids, axis, tuple(notes), tuple(at_budget + (budget_view.reference_rows(
             train, test, references, budgets, n_boot) if budgets else [])))
+
+
+def _train_and_sweep(store: Store, dataset: str, config: RouterConfig,
+                     data: DatasetForRouting, by_encoder: dict, test_rows: np.ndarray,
+                     grid, budgets, n_boot: int, sample_limit: int, models,
+                     say: Callable[[str, float], None], at: float):
+    """(the router's curve on the test split, its scores of the test queries or None, its
+    rows at each budget): everything a comparison needs of one router."""
+    encoder = config.encoder or _encoder(data)
+    if encoder not in by_encoder:  # a router trained on another encoder's vectors
+        other = load_for_routing(store, dataset, encoder, sample_limit=sample_limit)
+        if not np.array_equal(other.query_ids, data.query_ids):
+            raise RuntimeError(f"{config.name}'s {encoder} vectors are of other queries "
+                               "than the comparison's: pass compare() the sample_limit "
+                               "its data was loaded with")
+        other = _only(other, list(data.outcomes.models)) if models else other
+        by_encoder[encoder] = replace(other, outcomes=replace(
+            other.outcomes, cost=data.outcomes.cost))
+    mine = by_encoder[encoder]
+    if mine.outcomes.responses is None and data.outcomes.responses is not None:
+        mine = replace(mine, outcomes=replace(mine.outcomes,
+                                              responses=data.outcomes.responses))
+    router = fit_router(store, config, mine)
+    own_test = mine.outcomes.subset(test_rows)
+    curve = sweep(router, own_test.queries, own_test, grid, config.name)
+    score = None if router.simulates else (router.score(own_test.queries),
+                                           list(router.models_))
+    if budgets:
+        say(f"Choosing {config.name}'s budget points by cross-validation", at)
+    rows = budget_view.router_rows(
+        store, config, router, mine.outcomes.subset(data.train), own_test, curve, budgets,
+        n_boot, score[0] if score else None) if budgets else []
+    return curve, score, rows
 
 
 MIN_TEST_QUERIES = 10  # fewer and every interval spans most of [0, 1]

@@ -106,7 +106,11 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
                    done / max(total, 1))
         data = load_for_routing(store, dataset.name, configs[0].encoder if configs else None,
                                 sample_limit=sample_limit, progress=embedded)
-        result = compare(store, dataset.name, configs, data=data, **question, progress=report)
+        trained = remembered.TrainedRouters(store, dataset.name, models=models,
+                                            budgets=budgets, n_boot=n_boot,
+                                            sample_limit=sample_limit)
+        result = compare(store, dataset.name, configs, data=data, **question, progress=report,
+                         trained=trained)  # routers trained for another line-up: reused
         remembered.save(key, result)  # kept even when every waiting run was stopped
         return result
 
