@@ -1,14 +1,15 @@
 """`routelab evaluate` from a cold cache, beside what it cannot avoid.
 
 A fresh process and database per log, the log imported first (not timed), then `routelab
-evaluate LOG` (the default line-up) timed end to end three times: cold (nothing embedded
+evaluate LOG` (the default line-up) timed end to end: cold (nothing embedded
 yet), warm with --fresh (vectors cached: only the router fits, sweeps and intervals), and
 again as a user would run it (the comparison kept on disk by the cold run is answered from
-there). Beside them, in the same run, a bare encode of the same texts in a fresh process
-(the encoder loaded before the clock starts). The cold run's floor is bare encode + warm
-run; the ratio says how much a cold evaluate costs beyond it. Logs: the RouterBench subset
-(../shared/data), and a generated RouterBench-shaped 15,000-prompt, 2-model log
-(bench/scale.py's generator).
+there); then the default line-up less its last router, as when a router is taken off the
+Compare page's picker (every router left was trained by the cold run). Beside them, in the
+same run, a bare encode of the same texts in a fresh process (the encoder loaded before the
+clock starts). The cold run's floor is bare encode + warm run; the ratio says how much a
+cold evaluate costs beyond it. Logs: the RouterBench subset (../shared/data), and a
+generated RouterBench-shaped 15,000-prompt, 2-model log (bench/scale.py's generator).
 """
 
 from __future__ import annotations
@@ -54,9 +55,17 @@ def _measure(title: str, source: Path, folder: Path, target: int) -> list[Figure
         times.append(time.perf_counter() - started)
         outputs.append(done.stdout)
     assert len(set(outputs)) == 1, "the warm and kept runs must report the cold run's figures"
+    from app.routing.configs import default_configs  # the line-up `evaluate LOG` runs
+
+    fewer = [arg for c in default_configs()[:-1] for arg in ("--router", c.kind)]
+    started = time.perf_counter()
+    subprocess.run([*routelab, "evaluate", "log", "--json", *fewer], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    one_fewer = time.perf_counter() - started
     bare, texts = _bare_encode(folder / "cold.duckdb")
     cold, warm, kept = times
-    print(f"{title}: cold {cold:.1f} s, warm {warm:.1f} s, kept {kept:.1f} s, bare encode "
+    print(f"{title}: cold {cold:.1f} s, warm {warm:.1f} s, kept {kept:.1f} s, one router "
+          f"fewer {one_fewer:.1f} s, bare encode "
           f"{bare:.1f} s ({texts:,} texts)", flush=True)
     return [Figure(f"{title}: routelab evaluate, cold", cold, "s", bare + warm,
                    f"bare encode {bare:.1f} s + the warm evaluate {warm:.1f} s",
@@ -65,6 +74,10 @@ def _measure(title: str, source: Path, folder: Path, target: int) -> list[Figure
                    higher_is_better=False, digits=1),
             Figure(f"{title}: routelab evaluate again, the comparison kept on disk", kept, "s",
                    warm, "the warm evaluate, --fresh: every router trained again",
+                   higher_is_better=False, digits=1),
+            Figure(f"{title}: routelab evaluate of the line-up less one router (the rest "
+                   "trained before)", one_fewer, "s", warm,
+                   "the warm evaluate, --fresh: every router trained again",
                    higher_is_better=False, digits=1)]
 
 
