@@ -101,3 +101,31 @@ def test_bulk_bf16_vectors_match_float32_and_route_alike(slice_of_routerbench, s
     assert np.array_equal(fast.encode(texts[:1]), exact.encode(texts[:1]))
     monkeypatch.setenv("ROUTELAB_EMBED_BF16", "0")
     assert not bf16_wanted()
+
+
+def test_threads_asking_for_an_encoder_while_it_loads_share_one_load(monkeypatch):
+    """A worker's job and a script run may both need the encoder first: one load, not two
+    (MiniLM takes about 3 s and 90 MB)."""
+    import threading
+    import time
+
+    from app.embed import embeddings
+
+    loads = []
+
+    class SlowToLoad:
+        name = "slow-to-load-test-encoder"
+
+        def __init__(self):
+            loads.append(1)
+            time.sleep(0.3)
+
+    monkeypatch.setitem(embeddings.ENCODERS, SlowToLoad.name, SlowToLoad)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(
+        embeddings.get_encoder(SlowToLoad.name))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert loads == [1] and len(got) == 3 and len({id(e) for e in got}) == 1

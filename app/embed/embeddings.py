@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from functools import lru_cache
@@ -117,11 +118,20 @@ def default_encoder() -> str:
     return name
 
 
-@lru_cache(maxsize=4)
 def get_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
-    """The encoder by name, loaded once per process."""
+    """The encoder by name, loaded once per process: threads asking while it loads (a
+    worker's job and a script run, say) wait for that one load, not start their own."""
     if name not in ENCODERS:
         raise EncoderProblem(f"unknown encoder '{name}'; choose one of {sorted(ENCODERS)}")
+    with _LOADING:
+        return _loaded(name)
+
+
+_LOADING = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _loaded(name: str) -> Encoder:
     return ENCODERS[name]()
 
 
