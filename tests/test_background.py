@@ -107,3 +107,24 @@ def test_a_finished_job_leaves_and_asking_again_computes_again():
         return len(calls)
     assert jobs.wait("a", work) == 1 and jobs.running() == 0
     assert jobs.wait("a", work) == 2
+
+
+def test_a_started_job_runs_with_no_one_waiting_once_and_drops_its_error():
+    jobs, calls, release, done = Jobs(), [], threading.Event(), threading.Event()
+
+    def work(report):
+        calls.append(1)
+        release.wait(10)
+        done.set()
+        raise RuntimeError("dropped: no run waits on a warm-up")
+    started = time.perf_counter()
+    jobs.start("ahead", work)
+    jobs.start("ahead", work)  # the same key while it runs: no second job
+    assert time.perf_counter() - started < 1 and jobs.running() == 1
+    release.set()
+    assert done.wait(10)
+    for _ in range(100):  # the job leaves the registry as it finishes
+        if not jobs.running():
+            break
+        time.sleep(0.05)
+    assert calls == [1] and jobs.running() == 0

@@ -44,6 +44,26 @@ def test_label_pick_the_better_of_two_then_undo(app):
     assert resources.store().rows("SELECT count(*) FROM feedback WHERE NOT retracted")[0][0] == 0
 
 
+def test_the_shown_question_is_embedded_before_the_vote(app):
+    """The Label page embeds the question on a worker thread as it shows it, so a vote
+    does not wait for the encoder."""
+    import time
+
+    from app.embed.embeddings import text_hash
+    from app.ui import background, resources
+    app.switch_page(str(REPO / "pages" / "label.py")).run()
+    assert not app.exception, app.exception
+    shown = app.text[0].value  # the query, shown verbatim
+    for _ in range(200):
+        if not background.jobs().running():
+            break
+        time.sleep(0.05)
+    cached = resources.store().rows(
+        "SELECT count(*) FROM embeddings WHERE encoder = ? AND text_hash = ?",
+        [resources.bandits().encoder, text_hash(shown)])[0][0]
+    assert cached == 1
+
+
 def test_learning_page_shows_the_bandit_and_off_policy_table(app):
     from app.routing.feedback import Vote, record_vote
     from app.ui import resources

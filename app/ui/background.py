@@ -62,6 +62,12 @@ class Jobs:
             raise job.error
         return job.result
 
+    def start(self, key: Hashable, work: Callable[[Report], Any]) -> None:
+        """Start `work` for `key` unless a job for it is running, and return at once: for
+        work done ahead of need (a warm-up) that no run waits on. Its result and any error
+        are dropped; whoever needs the work done does it then, or finds it done."""
+        self._start(key, work)
+
     def running(self) -> int:
         with self._lock:
             return len(self._jobs)

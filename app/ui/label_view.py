@@ -11,10 +11,43 @@ from app.present.text import plain
 from app.routing.feedback import Vote, question_vector, record_vote, retract, vote_of
 from app.store import datasets
 from app.store.datasets import Dataset
-from app.ui import resources, state
+from app.ui import background, resources, state
 from app.ui.verbatim import verbatim
 
 THUMBS, PAIR = "thumbs on each answer", "pick the better of two"
+
+
+@st.fragment
+def labelling(dataset: Dataset, mode: str, how_many: int, hide: bool, session_id: str) -> None:
+    """The query to label, its answers, the votes and the buttons. A fragment: a vote or a
+    click reruns only this panel, not the page's controls, sidebar and navigation."""
+    todo = queue(dataset, session_id)
+    labelled = len(st.session_state.get(state.LABELLED, {}).get(dataset.name, []))
+    st.progress(labelled / max(labelled + len(todo), 1),
+                text=f"{labelled} labelled · {len(todo):,} to go in **{plain(dataset.name)}**")
+    if not todo:
+        st.success("Every query of this dataset is labelled in this session.")
+        return
+    query_id = todo[0]
+    shown = answers(query_id, 2 if mode == PAIR else how_many, session_id)
+    if mode == PAIR and len(shown) < 2:  # e.g. a traffic log: one answer per call
+        st.caption("Only one answer is logged for this query, so there is no pair to pick "
+                   "from: judge it with thumbs.")
+        mode = THUMBS
+    st.markdown("**Query**")
+    verbatim(shown[0][2])
+    embed_ahead(shown[0][2])
+    judge(dataset, query_id, shown, mode, hide, session_id)
+    next_buttons(dataset, query_id, shown, mode)
+
+
+def embed_ahead(question: str) -> None:
+    """Embed the shown question for the bandits on a worker thread while the user reads
+    it: the vote then finds its vector cached. Otherwise a server's first vote loads the
+    encoder (about 3 s) before it is stored."""
+    store, book = resources.store(), resources.bandits()
+    background.jobs().start(("bandit vector", book.encoder, question),
+                            lambda report: question_vector(store, book, question))
 
 
 def queue(dataset: Dataset, session_id: str) -> list[int]:
