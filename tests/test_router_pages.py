@@ -211,3 +211,42 @@ def test_after_a_restart_the_compare_page_shows_the_kept_comparison(app, monkeyp
     app.run()
     assert not app.exception, app.exception
     pd.testing.assert_frame_equal(app.dataframe[0].value, shown)
+
+
+def test_train_and_test_trains_on_a_worker_thread(app, monkeypatch):
+    """The router is fitted off the script thread (a click meanwhile stops only the
+    waiting); the page shows its metrics as before."""
+    import threading
+
+    from app.routing import configs
+
+    real, threads = configs.fit_router, []
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(configs, "fit_router", recorded)
+    app.switch_page(str(REPO / "pages" / "routers.py")).run()
+    app.selectbox(key="router_kind").select("centroid").run()
+    app.button[0].click().run()   # Train and test
+    assert not app.exception, app.exception
+    assert threads == ["routelab-background"]
+    assert "Test quality (quality-first)" in {m.label for m in app.metric}
+
+
+def test_a_comparison_and_the_routers_page_share_one_data_load(app, monkeypatch):
+    """The Compare page's worker loads the dataset into the server's routing cache, where
+    the Routers page finds it: the embeddings and split are not read twice."""
+    from app.routing import configs
+
+    app.switch_page(str(REPO / "pages" / "compare.py")).run()
+    assert not app.exception, app.exception
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("loaded again, though the comparison loaded it")
+    monkeypatch.setattr(configs, "load_for_routing", no_loading)
+    app.switch_page(str(REPO / "pages" / "routers.py")).run()
+    app.selectbox(key="router_kind").select("centroid").run()
+    app.button[0].click().run()   # Train and test
+    assert not app.exception, app.exception
+    assert "Test quality (quality-first)" in {m.label for m in app.metric}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app.embed.embeddings import default_encoder
 from app.present.figures import (
     budget_frame,
     cost_column,
@@ -17,7 +18,7 @@ from app.present.text import plain
 from app.routing import remembered
 from app.routing.budgets import best_single
 from app.routing.comparison import Comparison, compare, summary
-from app.routing.configs import SAMPLE_LIMIT, RouterConfig, RouterProblem, load_for_routing
+from app.routing.configs import SAMPLE_LIMIT, RouterConfig, RouterProblem
 from app.store.datasets import Dataset
 from app.ui import background, resources
 from routers.base import column_means
@@ -100,12 +101,11 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         cache.put(key, kept[0])
         return kept[0]
 
+    inputs = resources.routing_cache()  # shared with the pages: loaded once for both
+    encoder = (configs[0].encoder if configs else None) or default_encoder()
+
     def work(report: background.Report) -> Comparison:
-        def embedded(done: int, total: int) -> None:
-            report(f"Embedding the queries (first time only): {done:,} of {total:,}",
-                   done / max(total, 1))
-        data = load_for_routing(store, dataset.name, configs[0].encoder if configs else None,
-                                sample_limit=sample_limit, progress=embedded)
+        data = inputs.data_for(store, dataset, encoder, sample_limit, report)
         trained = remembered.TrainedRouters(store, dataset.name, models=models,
                                             budgets=budgets, n_boot=n_boot,
                                             sample_limit=sample_limit)

@@ -102,16 +102,22 @@ def drawn_questions(dataset: Dataset) -> list[str]:
                                                                   maps.DRAW_SAMPLE)])
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def router_choices(dataset: Dataset, config_json: str):
     """(chosen model column in the outcome matrix, regret vs the oracle) for every query,
     at the router's headline point: quality first, or the full chain for a cascade (the
     model whose answer it kept). Training queries are scored in-sample; a large log's queries
     outside its routed sample get -1 and NaN."""
-    router = fitted_router(dataset, config_json)
-    matrix = outcome_matrix(dataset)
     config = json.loads(config_json)
+    router = fitted_router(dataset, config_json)  # trained on a worker thread the first time
     data = routing_data(dataset, config.get("encoder") or default_encoder())
+    return _router_choices(dataset, config_json, router, data)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _router_choices(dataset: Dataset, config_json: str, _router, _data):
+    """router_choices once per (dataset, config): the router and data follow from them."""
+    router, data = _router, _data
+    matrix = outcome_matrix(dataset)
     reward = np.nan_to_num(matrix.scores, nan=0.0)
     columns = np.array([matrix.models.index(m) for m in router.models_])
     rows = np.searchsorted(matrix.query_ids, data.query_ids)  # a large log's routed sample
@@ -137,28 +143,48 @@ def reducer(dataset: Dataset, encoder: str, params: maps.MapParams):
 def routing_data(dataset: Dataset, encoder: str | None, sample_limit: int | None = None):
     """A dataset as router input (embeddings, outcomes, split), once per version, encoder
     (None: the default one, cached as the same entry) and sample size (None: a log above
-    configs.SAMPLE_LIMIT queries is routed on a seeded sample of that many)."""
+    configs.SAMPLE_LIMIT queries is routed on a seeded sample of that many). The first time,
+    loaded and embedded on a worker thread while this run shows its progress."""
     from app.routing import configs
 
-    return _routing_data(dataset, encoder or default_encoder(),
-                         sample_limit or configs.SAMPLE_LIMIT)
+    key = (dataset, encoder or default_encoder(), sample_limit or configs.SAMPLE_LIMIT)
+    cache, db = routing_cache(), store()
+    found = cache.data.get(key)
+    if found is None:
+        found = _waited(("routing data", *key),
+                        lambda report: cache.data_for(db, *key, report=report))
+    return found
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _routing_data(dataset: Dataset, encoder: str, sample_limit: int):
-    from app.routing.configs import load_for_routing
-
-    return load_for_routing(store(), dataset.name, encoder, sample_limit=sample_limit)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
 def fitted_router(dataset: Dataset, config_json: str):
-    """A router trained on the dataset's training split, once per (dataset, config)."""
-    from app.routing.configs import RouterConfig, fit_router
+    """A router trained on the dataset's training split, once per (dataset, config); the
+    first time, trained on a worker thread while this run shows its progress."""
+    cache, db = routing_cache(), store()
+    found = cache.routers.get((dataset, config_json))
+    if found is None:
+        found = _waited(("router", dataset, config_json),
+                        lambda report: cache.router_for(db, dataset, config_json, report))
+    return found
 
-    config = RouterConfig(**json.loads(config_json))
-    data = routing_data(dataset, config.encoder or default_encoder())
-    return fit_router(store(), config, data)
+
+@st.cache_resource(show_spinner=False)
+def routing_cache():
+    """The server's one RoutingCache (app/ui/routing_cache.py): jobs use it too."""
+    from app.ui.routing_cache import RoutingCache
+
+    return RoutingCache()
+
+
+def _waited(key, work):
+    """`work`'s result from a background job, its progress drawn meanwhile (and removed)."""
+    from app.ui import background
+
+    bar = st.empty()
+    try:
+        return background.jobs().wait(
+            key, work, show=lambda stage, fraction: bar.progress(fraction, text=stage))
+    finally:
+        bar.empty()
 
 
 class SharedResults:
