@@ -56,7 +56,8 @@ budgets = budgets_input(resources.routing_data(dataset, None, sample_limit)) if 
     help="Cross-validated operating points per budget (slower)") else ()
 configs = [saved.get(n) or defaults[n] for n in chosen]
 pair = (strong, weak) if strong and weak and strong != weak else None
-result = run(dataset, configs, pair, n_boot, probes if with_probes else None,
-             None if set(kept) == set(models) else kept, budgets, sample_limit)
-if result is not None:
-    show(result, dataset.name)
+computed = run(dataset, configs, pair, n_boot, probes if with_probes else None,
+               None if set(kept) == set(models) else kept, budgets, sample_limit)
+if computed is not None:
+    result, computed_at = computed
+    show(result, dataset.name, computed_at)

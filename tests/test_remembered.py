@@ -186,3 +186,12 @@ def test_a_routers_kept_results_are_keyed_by_what_they_depend_on(store, tmp_path
         RouterConfig("knn", "knn", {"k": 4}, encoder=FAST)) != key
     toy_log(store, tmp_path, flip=True, replace=True)  # the same name, other data
     assert remembered.TrainedRouters(store, "toy", **QUESTION).key(knn) != key
+
+
+def test_save_says_whether_it_kept_the_result(kept_here, tmp_path, monkeypatch):
+    """The Compare page says a result is kept on disk only when it was."""
+    assert remembered.save("fine", {"result": 1}) is True
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(remembered, "cache_dir", lambda: blocked / "comparison-cache")
+    assert remembered.save("nowhere", {"result": 2}) is False

@@ -211,6 +211,7 @@ def test_after_a_restart_the_compare_page_shows_the_kept_comparison(app, monkeyp
     app.run()
     assert not app.exception, app.exception
     pd.testing.assert_frame_equal(app.dataframe[0].value, shown)
+    assert any("kept on disk" in c.value and "Computed 20" in c.value for c in app.caption)
 
 
 def test_train_and_test_trains_on_a_worker_thread(app, monkeypatch):

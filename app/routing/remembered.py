@@ -65,9 +65,10 @@ def load(key: str):
     return _read(cache_dir() / f"{key}.pickle")
 
 
-def save(key: str, result) -> None:
-    """Keep a result, whole or not at all, and drop the oldest beyond KEEP."""
-    _write(cache_dir(), key, result, KEEP)
+def save(key: str, result) -> bool:
+    """Keep a result, whole or not at all, and drop the oldest beyond KEEP; whether it was
+    kept (a folder that cannot be written only costs the reuse)."""
+    return _write(cache_dir(), key, result, KEEP)
 
 
 class TrainedRouters:
@@ -115,9 +116,9 @@ def _read(path: Path):
         return None
 
 
-def _write(folder: Path, key: str, result, keep: int) -> None:
+def _write(folder: Path, key: str, result, keep: int) -> bool:
     """Write aside, then rename into place (whole or absent); drop the oldest beyond `keep`.
-    A folder that cannot be written only costs the reuse."""
+    False when the folder cannot be written: that only costs the reuse."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
@@ -128,7 +129,8 @@ def _write(folder: Path, key: str, result, keep: int) -> None:
         for old in kept[keep:]:
             old.unlink(missing_ok=True)
     except OSError:
-        return
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import streamlit as st
 
@@ -83,10 +85,12 @@ def sample_input(dataset: Dataset) -> int:
 def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         probes: str | None = None, models: list[str] | None = None,
         budgets: tuple[float, ...] = (), sample_limit: int = SAMPLE_LIMIT
-        ) -> Comparison | None:
-    """The comparison, from the server's shared cache (the same question on the same data,
-    by any session), the one kept on disk, or computed now on a worker thread with a
-    progress bar: a click meanwhile stops only the waiting, not the work."""
+        ) -> tuple[Comparison, dt.datetime | None] | None:
+    """(the comparison, when it was computed and kept on disk, or None when it could not
+    be kept): from the server's shared cache (the same
+    question on the same data, by any session), the one kept on disk, or computed now on a
+    worker thread with a progress bar: a click meanwhile stops only the waiting, not the
+    work."""
     store = resources.store()
     question = dict(pair=pair, n_boot=n_boot, probes=probes, models=models, budgets=budgets,
                     sample_limit=sample_limit)
@@ -98,33 +102,33 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         return found
     kept = remembered.load(key)  # computed before this server started
     if kept is not None:
-        cache.put(key, kept[0])
-        return kept[0]
+        cache.put(key, kept)
+        return kept
 
     inputs = resources.routing_cache()  # shared with the pages: loaded once for both
     encoder = (configs[0].encoder if configs else None) or default_encoder()
 
-    def work(report: background.Report) -> Comparison:
+    def work(report: background.Report) -> tuple[Comparison, dt.datetime | None]:
         data = inputs.data_for(store, dataset, encoder, sample_limit, report)
         trained = remembered.TrainedRouters(store, dataset.name, models=models,
                                             budgets=budgets, n_boot=n_boot,
                                             sample_limit=sample_limit)
         result = compare(store, dataset.name, configs, data=data, **question, progress=report,
                          trained=trained)  # routers trained for another line-up: reused
-        remembered.save(key, result)  # kept even when every waiting run was stopped
-        return result
+        kept = remembered.save(key, result)  # kept even when every waiting run was stopped
+        return result, (dt.datetime.now() if kept else None)
 
     bar = st.progress(0.0, text="Embedding the queries (first time only) ...")
     try:
-        result = background.jobs().wait(key, work, show=lambda stage, fraction:
-                                         bar.progress(fraction, text=stage))
+        computed = background.jobs().wait(key, work, show=lambda stage, fraction:
+                                           bar.progress(fraction, text=stage))
     except RouterProblem as exc:
         bar.empty()
         st.error(plain(exc))
         return None
     bar.empty()
-    cache.put(key, result)
-    return result
+    cache.put(key, computed)
+    return computed
 
 
 @st.cache_resource(show_spinner=False)
@@ -145,9 +149,11 @@ def charts(result: Comparison):
     return found
 
 
-def show(result: Comparison, dataset_name: str) -> None:
+def show(result: Comparison, dataset_name: str, kept_at: dt.datetime | None) -> None:
+    kept = (f" Computed {kept_at:%Y-%m-%d %H:%M} and kept on disk: the same question on "
+            "the same data and code is answered without training again." if kept_at else "")
     st.caption(f"Test split: {result.test_size:,} queries where every model answered "
-               f"({result.split_note}).")
+               f"({result.split_note}).{kept}")
     for note in result.notes:
         st.info(plain(note), icon=":material/info:")
     for line in summary(result):
