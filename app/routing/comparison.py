@@ -110,17 +110,17 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
         notes.append(f"{axis.filled:,} outcomes without a logged cost were given their "
                      "model's mean cost on the training split.")
     for i, config in enumerate(configs):
+        at = (i + 0.5) / len(configs)
         kept = trained.get(config) if trained is not None else None
         if kept is None:
-            say(f"Training and sweeping {config.name}", (i + 0.5) / max(len(configs), 1))
+            say(f"Training and sweeping {config.name}", at)
             kept = _train_and_sweep(store, dataset, config, data, by_encoder, test_rows, grid,
-                                    budgets, n_boot, sample_limit, models,
-                                    say, (i + 0.8) / len(configs))
+                                    budgets, n_boot, sample_limit, models, say,
+                                    (i + 0.8) / len(configs))
             if trained is not None:
                 trained.put(config, kept)
         else:
-            say(f"{config.name}: trained in an earlier comparison",
-                (i + 0.5) / max(len(configs), 1))
+            say(f"{config.name}: trained in an earlier comparison", at)
         curves[config.name], score, rows = kept
         if score is not None:
             scores[config.name] = score

@@ -86,11 +86,10 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         probes: str | None = None, models: list[str] | None = None,
         budgets: tuple[float, ...] = (), sample_limit: int = SAMPLE_LIMIT
         ) -> tuple[Comparison, dt.datetime | None] | None:
-    """(the comparison, when it was computed and kept on disk, or None when it could not
-    be kept): from the server's shared cache (the same
-    question on the same data, by any session), the one kept on disk, or computed now on a
-    worker thread with a progress bar: a click meanwhile stops only the waiting, not the
-    work."""
+    """(the comparison, when it was computed and kept on disk or None if it could not be
+    kept): from the server's shared cache (the same question on the same data, by any
+    session), the one kept on disk, or computed now on a worker thread with a progress
+    bar: a click meanwhile stops only the waiting, not the work."""
     store = resources.store()
     question = dict(pair=pair, n_boot=n_boot, probes=probes, models=models, budgets=budgets,
                     sample_limit=sample_limit)
