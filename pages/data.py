@@ -9,6 +9,7 @@ from app.ui.context import page_context
 from app.ui.dataset_view import dataset_view
 from app.ui.fold import folded
 from app.ui.import_form import import_form, import_result
+from app.ui.map_view import build_ahead
 
 ctx = page_context()
 store, dataset = ctx.store, ctx.dataset
@@ -25,6 +26,7 @@ if dataset is None:
             "JSONL log above, or from a shell: `routelab import PATH`.")
     st.stop()
 
+build_ahead(store, dataset)  # where a session lands: the Map is likely next
 st.header(plain(dataset.name))
 st.caption(f"{dataset.kind} · {dataset.format} · from {plain(dataset.source)} · "
            f"imported {dataset.imported_at:%Y-%m-%d %H:%M} · "

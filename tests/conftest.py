@@ -16,6 +16,14 @@ ROUTERBENCH = SHARED / "routerbench_subset"
 LLMROUTER = SHARED / "llmrouter"
 
 
+def pytest_configure(config):
+    """The Data page starts building a small log's map ahead of need (ui/map_view's
+    build_ahead); the suite's many small logs would each start one, so it is off in the
+    suite (its servers included) and on in the tests that check it. Benchmarks, which
+    import this module for its helpers, keep the default."""
+    os.environ.setdefault("ROUTELAB_BUILD_AHEAD", "0")
+
+
 @pytest.fixture
 def store(tmp_path) -> Store:
     opened = open_store(tmp_path / "test.duckdb")

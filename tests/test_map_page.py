@@ -129,3 +129,38 @@ def _array(value):
         shape = [int(d) for d in str(value.get("shape", len(flat))).split(",")]
         return flat.reshape(shape)
     return np.asarray(value)
+
+
+def test_the_data_page_builds_a_small_logs_map_before_the_map_is_opened(app, monkeypatch):
+    """Where a session lands, a small log's map starts building on a worker thread; the Map
+    page then finds it built and embeds and projects nothing."""
+    import time
+
+    from app.embed import embeddings
+    from app.ui import background
+
+    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "1")
+    app.run()  # the Data page
+    assert not app.exception, app.exception
+    assert background.jobs().running() >= 1  # the map, started ahead
+    for _ in range(2400):
+        if not background.jobs().running():
+            break
+        time.sleep(0.1)
+
+    def no_embedding(*args, **kwargs):
+        raise AssertionError("the map was built again")
+    monkeypatch.setattr(embeddings, "embed_dataset", no_embedding)
+    app.switch_page(str(REPO / "pages" / "map.py")).run()
+    assert not app.exception, app.exception
+    assert any("30 queries of **topics**" in c.value for c in app.caption)
+
+
+def test_a_log_above_the_ahead_size_starts_no_map(app, monkeypatch):
+    from app.ui import background, map_view
+
+    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "1")
+    monkeypatch.setattr(map_view, "AHEAD_QUERIES", 29)  # the log has 30 queries
+    app.run()
+    assert not app.exception, app.exception
+    assert background.jobs().running() == 0

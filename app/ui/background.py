@@ -7,7 +7,9 @@ by the next run. Here the work runs on a thread of its own, started once per key
 whichever session asks first; a script run only waits for it, drawing its progress. A
 stopped run leaves the job working; the next run, or another session asking the same
 question, waits on the same job and gets its result. One job computes at a time (2 cores:
-two at once only slow each other down), so a later one says it is queued.
+two at once only slow each other down), so a later one says it is queued; work started
+ahead of need (`start`: a small dataset's map, the question a user is reading) shares the
+cores instead of queueing anything behind it.
 
 A job's work must not call Streamlit (it has no script run to draw in): it gets the
 store and everything else it reads as arguments, and reports progress through `report`.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,26 +67,29 @@ class Jobs:
 
     def start(self, key: Hashable, work: Callable[[Report], Any]) -> None:
         """Start `work` for `key` unless a job for it is running, and return at once: for
-        work done ahead of need (a warm-up) that no run waits on. Its result and any error
-        are dropped; whoever needs the work done does it then, or finds it done."""
-        self._start(key, work)
+        work done ahead of need that no run waits on yet. It does not take the one turn
+        (it would hold up work a user is waiting for): it shares the cores instead. A run
+        that later asks for the same key waits on it; its result is otherwise dropped, and
+        so is its error (whoever needs the work does it then, or finds it done)."""
+        self._start(key, work, ahead=True)
 
     def running(self) -> int:
         with self._lock:
             return len(self._jobs)
 
-    def _start(self, key: Hashable, work: Callable[[Report], Any]) -> Job:
+    def _start(self, key: Hashable, work: Callable[[Report], Any], ahead: bool = False) -> Job:
         with self._lock:
             job = self._jobs.get(key)
             if job is not None:
                 return job
             job = self._jobs[key] = Job()
-        threading.Thread(target=self._run, args=(key, job, work), daemon=True,
+        threading.Thread(target=self._run, args=(key, job, work, ahead), daemon=True,
                          name="routelab-background").start()
         return job
 
-    def _run(self, key: Hashable, job: Job, work: Callable[[Report], Any]) -> None:
-        with self._turn:
+    def _run(self, key: Hashable, job: Job, work: Callable[[Report], Any],
+             ahead: bool) -> None:
+        with nullcontext() if ahead else self._turn:
             job.report("Starting ...", 0.0)
             try:
                 job.result = work(job.report)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -13,6 +15,7 @@ from app.store.datasets import Dataset, OutcomeMatrix, query_details
 from app.store.db import Store
 from app.ui import background, resources
 
+AHEAD_QUERIES = 1_000  # a map this small is built before it is asked for (build_ahead)
 COLOUR_BY = ("oracle-best model", "task", "one model's score", "a router's regret")
 ROUTER_CHOICE = "a saved router's choice"
 
@@ -110,13 +113,32 @@ def coords_with_progress(store: Store, dataset: Dataset, encoder: str, params: M
         with st.status(f"Building the map of {dataset.name} ...", expanded=True) as status:
             bar = st.progress(0.0)
             background.jobs().wait(
-                ("map", dataset, encoder, params),
-                lambda report: ensure_map(store, dataset.id, dataset.version, encoder, params,
-                                          progress=report),
+                *_map_job(store, dataset, encoder, params),
                 show=lambda stage, fraction: bar.progress(fraction, text=stage))
             status.update(label="Map ready", state="complete", expanded=False)
         resources.map_coords.clear()
     return resources.map_coords(dataset, encoder, params)[1]
+
+
+def build_ahead(store: Store, dataset: Dataset | None) -> None:
+    """Start building a small dataset's map (default encoder and settings) on a worker
+    thread, so it is ready, or well on its way, when the user opens the Map: its first build
+    takes 15-25 s on the demo log, most of it loading the encoder and compiling UMAP. The
+    Map page waits on this same job. ROUTELAB_BUILD_AHEAD=0 turns it off (the test suite
+    does, so that its many small logs do not each start a map)."""
+    if (dataset is None or dataset.queries > AHEAD_QUERIES
+            or os.environ.get("ROUTELAB_BUILD_AHEAD", "1").strip() == "0"):
+        return
+    encoder, params = default_encoder(), MapParams()
+    if resources.map_coords(dataset, encoder, params) is None:
+        background.jobs().start(*_map_job(store, dataset, encoder, params))
+
+
+def _map_job(store: Store, dataset: Dataset, encoder: str, params: MapParams):
+    """(key, work) of building a map: one key, whoever starts it."""
+    return (("map", dataset, encoder, params),
+            lambda report: ensure_map(store, dataset.id, dataset.version, encoder, params,
+                                      progress=report))
 
 
 def router_regret(dataset: Dataset, config_json: str | None, name: str | None):
