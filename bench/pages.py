@@ -16,8 +16,9 @@ has not changed for QUIET_MS; its time is that of its last change, read from a
 MutationObserver in the page, so the quiet wait itself is never counted. A load is a new
 tab opening the page's address (the websocket, session and whole script run); an
 interaction is timed from the action to the page's last change. Every routelab page is
-visited once first (the first visit of the Map computes its projection: that is the cold
-figure, reported apart). With ROUTELAB_PROFILE set on the server, each page's last warm
+visited once first (the first visit of the Map computes its projection, begun a moment
+earlier by the Data page's first visit, which builds a small log's map ahead: that is the
+cold figure, reported apart). With ROUTELAB_PROFILE set on the server, each page's last warm
 run is profiled; the slowest functions go to bench/out/page_profiles.txt.
 """
 
@@ -313,7 +314,8 @@ def run() -> list[Figure]:
     figures += [Figure("Data page, full load in a fresh browser profile (scripts downloaded "
                        "and compiled)", data_fresh, "s", hello["fresh"],
                        f"{HELLO_FLOOR}, fresh profile", higher_is_better=False)]
-    figures.append(Figure("Map page, first visit (projection computed)", first_map, "s",
+    figures.append(Figure("Map page, first visit right after the Data page's (projection "
+                          "computed, begun by the Data page)", first_map, "s",
                           loads["map"][0], "warm", higher_is_better=False))
     return figures
 
