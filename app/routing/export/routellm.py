@@ -84,8 +84,10 @@ def write(source: ExportSource, directory: Path) -> list[str]:
     (directory / "model.txt").write_text(model + "\n", encoding="utf-8")
     module = load_module(directory)
     exported = module.RoutelabRouter(directory)
-    agree = source.agreement(lambda q: [strong if w >= THRESHOLD else weak
-                                        for w in exported.win_rates(q.X)])
+    # one prompt at a time, as RouteLLM calls it: a batch's float32 products can round a
+    # tie between two neighbours apart differently, on some CPUs
+    agree = source.agreement(lambda q: [strong if exported.win_rates(x[None])[0] >= THRESHOLD
+                                        else weak for x in q.X])
     rates = exported.win_rates(source.train_queries().X)
     return [_how_to_run(name, model, served),
             _differences(source, meta["routellm"], agree, rates)]
