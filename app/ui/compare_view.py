@@ -117,7 +117,7 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
         kept = remembered.save(key, result)  # kept even when every waiting run was stopped
         return result, (dt.datetime.now() if kept else None)
 
-    bar = st.progress(0.0, text="Embedding the queries (first time only) ...")
+    bar = st.progress(0.0, text="Starting the comparison ...")
     try:
         computed = background.jobs().wait(key, work, show=lambda stage, fraction:
                                            bar.progress(fraction, text=stage))

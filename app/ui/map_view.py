@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app.embed.embeddings import ENCODERS, default_encoder
-from app.embed.maps import MapParams, Objective, ensure_map, oracle_pick
+from app.embed.maps import MapParams, Objective, cached_projection, ensure_map, oracle_pick
 from app.present.text import svg
 from app.store.datasets import Dataset, OutcomeMatrix, query_details
 from app.store.db import Store
@@ -130,7 +130,9 @@ def build_ahead(store: Store, dataset: Dataset | None) -> None:
             or os.environ.get("ROUTELAB_BUILD_AHEAD", "1").strip() == "0"):
         return
     encoder, params = default_encoder(), MapParams()
-    if resources.map_coords(dataset, encoder, params) is None:
+    # read directly, not through resources.map_coords: its cached "not built yet" would
+    # outlive this build, and the Map page would look again through a job
+    if cached_projection(store, dataset.id, dataset.version, encoder, params) is None:
         background.jobs().start(*_map_job(store, dataset, encoder, params))
 
 

@@ -26,12 +26,12 @@ from routers.evaluate import sweep
 
 def try_router(config: RouterConfig, dataset: Dataset) -> None:
     """Train on the training split and show test quality, cost and AIQ at a glance."""
-    with st.spinner(f"Training {config.name} on {dataset.name} ..."):
-        try:
-            router = resources.fitted_router(dataset, config.to_json())
-        except RouterProblem as exc:
-            st.error(plain(exc))
-            return
+    try:  # trained on a worker thread, its progress shown, the first time
+        router = resources.fitted_router(dataset, config.to_json())
+    except RouterProblem as exc:
+        st.error(plain(exc))
+        return
+    with st.spinner(f"Testing {config.name} on {dataset.name} ..."):
         data = resources.routing_data(dataset, config.encoder)
         if router.needs_responses:  # a learned judge reads the test answers it decides on
             data = with_responses(resources.store(), data)
