@@ -9,7 +9,7 @@ from app.models.pool import PoolError, load_pool
 from app.ui import state
 from app.ui.context import page_context
 from app.ui.playground_view import columns, send
-from app.ui.router_choice import available_routers
+from app.ui.router_choice import available_routers, train_ahead
 
 ctx = page_context()
 try:
@@ -21,6 +21,7 @@ options = available_routers(ctx.store)
 chosen = st.multiselect("Routers (2 to 4)", list(options), max_selections=4,
                         default=[n for n in ("bandit", "knn") if n in options],
                         key="playground_routers")
+train_ahead([options[name] for name in chosen], ctx.dataset)  # while the prompt is written
 blind = st.toggle("Blind mode: hide routers and models until I vote", key="playground_blind")
 st.caption("Routers other than bandits are trained on the dataset in the sidebar "
            f"(**{ctx.dataset.name if ctx.dataset is not None else 'none'}**); each picks "

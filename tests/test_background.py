@@ -109,7 +109,8 @@ def test_a_finished_job_leaves_and_asking_again_computes_again():
     assert jobs.wait("a", work) == 2
 
 
-def test_a_started_job_runs_with_no_one_waiting_once_and_drops_its_error():
+def test_a_started_job_runs_with_no_one_waiting_once_and_drops_its_error(monkeypatch):
+    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "1")  # the suite turns work ahead off
     jobs, calls, release, done = Jobs(), [], threading.Event(), threading.Event()
 
     def work(report):
@@ -128,3 +129,11 @@ def test_a_started_job_runs_with_no_one_waiting_once_and_drops_its_error():
             break
         time.sleep(0.05)
     assert calls == [1] and jobs.running() == 0
+
+
+def test_work_ahead_of_need_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "0")
+    jobs, calls = Jobs(), []
+    jobs.start("ahead", lambda report: calls.append(1))
+    time.sleep(0.2)
+    assert calls == [] and jobs.running() == 0

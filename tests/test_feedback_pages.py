@@ -44,10 +44,12 @@ def test_label_pick_the_better_of_two_then_undo(app):
     assert resources.store().rows("SELECT count(*) FROM feedback WHERE NOT retracted")[0][0] == 0
 
 
-def test_the_shown_question_is_embedded_before_the_vote(app):
+def test_the_shown_question_is_embedded_before_the_vote(app, monkeypatch):
     """The Label page embeds the question on a worker thread as it shows it, so a vote
     does not wait for the encoder."""
     import time
+
+    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "1")  # the suite turns work ahead off
 
     from app.embed.embeddings import text_hash
     from app.ui import background, resources
@@ -62,6 +64,24 @@ def test_the_shown_question_is_embedded_before_the_vote(app):
         "SELECT count(*) FROM embeddings WHERE encoder = ? AND text_hash = ?",
         [resources.bandits().encoder, text_hash(shown)])[0][0]
     assert cached == 1
+
+
+def test_the_playground_trains_its_routers_while_the_prompt_is_written(app, monkeypatch):
+    """Opening the Playground starts training its chosen routers on worker threads; Send
+    then finds them trained."""
+    import time
+
+    from app.ui import background, resources
+    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "1")
+    resources.routing_cache.clear()  # nothing trained by an earlier test
+    app.switch_page(str(REPO / "pages" / "playground.py")).run()
+    assert not app.exception, app.exception
+    for _ in range(600):
+        if not background.jobs().running():
+            break
+        time.sleep(0.05)
+    trained = [config for (dataset, config) in resources.routing_cache().routers.items]
+    assert any('"kind": "knn"' in config for config in trained), trained
 
 
 def test_learning_page_shows_the_bandit_and_off_policy_table(app):

@@ -12,7 +12,6 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -124,15 +123,18 @@ def get_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
     if name not in ENCODERS:
         raise EncoderProblem(f"unknown encoder '{name}'; choose one of {sorted(ENCODERS)}")
     with _LOADING:
-        return _loaded(name)
+        if name not in _LOADED:
+            _LOADED[name] = ENCODERS[name]()
+        return _LOADED[name]
+
+
+def is_loaded(name: str) -> bool:
+    """Whether the encoder is in memory already (no load to start ahead of need)."""
+    return name in _LOADED
 
 
 _LOADING = threading.Lock()
-
-
-@lru_cache(maxsize=4)
-def _loaded(name: str) -> Encoder:
-    return ENCODERS[name]()
+_LOADED: dict[str, Encoder] = {}
 
 
 def text_hash(text: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -124,10 +122,8 @@ def build_ahead(store: Store, dataset: Dataset | None) -> None:
     """Start building a small dataset's map (default encoder and settings) on a worker
     thread, so it is ready, or well on its way, when the user opens the Map: its first build
     takes 15-25 s on the demo log, most of it loading the encoder and compiling UMAP. The
-    Map page waits on this same job. ROUTELAB_BUILD_AHEAD=0 turns it off (the test suite
-    does, so that its many small logs do not each start a map)."""
-    if (dataset is None or dataset.queries > AHEAD_QUERIES
-            or os.environ.get("ROUTELAB_BUILD_AHEAD", "1").strip() == "0"):
+    Map page waits on this same job."""
+    if dataset is None or dataset.queries > AHEAD_QUERIES:
         return
     encoder, params = default_encoder(), MapParams()
     # read directly, not through resources.map_coords: its cached "not built yet" would

@@ -167,6 +167,27 @@ def fitted_router(dataset: Dataset, config_json: str):
     return found
 
 
+def fit_ahead(dataset: Dataset, config_json: str) -> None:
+    """Start training a router no run waits for yet (background.Jobs.start); a later
+    fitted_router of the same router waits on that job or finds the router trained."""
+    cache, db = routing_cache(), store()
+    if cache.routers.get((dataset, config_json)) is None:
+        from app.ui import background
+
+        background.jobs().start(("router", dataset, config_json),
+                                lambda report: cache.router_for(db, dataset, config_json,
+                                                                report))
+
+
+def encoder_ahead(name: str) -> None:
+    """Start loading an encoder (about 3 s for MiniLM) no run waits for yet."""
+    from app.embed.embeddings import get_encoder, is_loaded
+    from app.ui import background
+
+    if not is_loaded(name):
+        background.jobs().start(("encoder", name), lambda report: get_encoder(name))
+
+
 @st.cache_resource(show_spinner=False)
 def routing_cache():
     """The server's one RoutingCache (app/ui/routing_cache.py): jobs use it too."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.embed.embeddings import default_encoder
 from app.routing import catalog
 from app.routing.configs import RouterConfig, RouterProblem, default_configs, saved_configs
 from app.store import datasets
@@ -30,6 +31,23 @@ def load_router(config: RouterConfig, dataset, arms: list[str] | None = None):
         st.error("Import a dataset first: routers learn from a log.")
         st.stop()
     return resources.fitted_router(_trained_on(config, dataset), config.to_json())
+
+
+def train_ahead(configs: list[RouterConfig], dataset: Dataset | None) -> None:
+    """Start training the chosen routers, and loading the encoder a prompt is embedded with,
+    on worker threads while the user writes the prompt: the first Send of a server then
+    waits for the models' answers, not for MiniLM to load (about 3 s) and routers to train."""
+    if dataset is None:
+        return
+    resources.encoder_ahead(default_encoder())
+    for config in configs:
+        if catalog.is_online(config.kind) or catalog.is_live(config.kind):
+            continue  # bandits learn from votes; live routers are not trained on a log
+        try:
+            trained_on = _trained_on(config, dataset)
+        except RouterProblem:
+            continue  # said when the prompt is sent (load_router)
+        resources.fit_ahead(trained_on, config.to_json())
 
 
 def _trained_on(config: RouterConfig, dataset: Dataset) -> Dataset:
