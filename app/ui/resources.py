@@ -16,6 +16,7 @@ from app.embed.embeddings import default_encoder
 from app.store import datasets, summary
 from app.store.datasets import Dataset, OutcomeMatrix
 from app.store.db import Store, open_store
+from app.ui import background
 
 
 @st.cache_resource(show_spinner=False)
@@ -159,30 +160,27 @@ def routing_data(dataset: Dataset, encoder: str | None, sample_limit: int | None
 def fitted_router(dataset: Dataset, config_json: str):
     """A router trained on the dataset's training split, once per (dataset, config); the
     first time, trained on a worker thread while this run shows its progress."""
-    cache, db = routing_cache(), store()
-    found = cache.routers.get((dataset, config_json))
-    if found is None:
-        found = _waited(("router", dataset, config_json),
-                        lambda report: cache.router_for(db, dataset, config_json, report))
-    return found
+    found = routing_cache().routers.get((dataset, config_json))
+    return found if found is not None else _waited(*_router_job(dataset, config_json))
 
 
 def fit_ahead(dataset: Dataset, config_json: str) -> None:
     """Start training a router no run waits for yet (background.Jobs.start); a later
     fitted_router of the same router waits on that job or finds the router trained."""
-    cache, db = routing_cache(), store()
-    if cache.routers.get((dataset, config_json)) is None:
-        from app.ui import background
+    if routing_cache().routers.get((dataset, config_json)) is None:
+        background.jobs().start(*_router_job(dataset, config_json))
 
-        background.jobs().start(("router", dataset, config_json),
-                                lambda report: cache.router_for(db, dataset, config_json,
-                                                                report))
+
+def _router_job(dataset: Dataset, config_json: str):
+    """(key, work) of training a router: one key, whoever starts it."""
+    cache, db = routing_cache(), store()
+    return (("router", dataset, config_json),
+            lambda report: cache.router_for(db, dataset, config_json, report))
 
 
 def encoder_ahead(name: str) -> None:
     """Start loading an encoder (about 3 s for MiniLM) no run waits for yet."""
     from app.embed.embeddings import get_encoder, is_loaded
-    from app.ui import background
 
     if not is_loaded(name):
         background.jobs().start(("encoder", name), lambda report: get_encoder(name))
@@ -198,8 +196,6 @@ def routing_cache():
 
 def _waited(key, work):
     """`work`'s result from a background job, its progress drawn meanwhile (and removed)."""
-    from app.ui import background
-
     bar = st.empty()
     try:
         return background.jobs().wait(
