@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,10 @@ def local_models(local_server_process):
 def pool():
     from app.models.pool import load_pool
     return load_pool(REPO / "models.toml")
+
+
+def settle(jobs, timeout: float) -> None:
+    """Wait until no background job (app/ui/background.py) runs, or `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while jobs.running() and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from app.ui.background import QUEUED, Jobs
+from tests.conftest import settle
 
 
 class Stopped(Exception):
@@ -124,10 +125,7 @@ def test_a_started_job_runs_with_no_one_waiting_once_and_drops_its_error(monkeyp
     assert time.perf_counter() - started < 1 and jobs.running() == 1
     release.set()
     assert done.wait(10)
-    for _ in range(100):  # the job leaves the registry as it finishes
-        if not jobs.running():
-            break
-        time.sleep(0.05)
+    settle(jobs, 5)  # the job leaves the registry as it finishes
     assert calls == [1] and jobs.running() == 0
 
 

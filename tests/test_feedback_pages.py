@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, settle
 
 pytestmark = pytest.mark.slow
 
@@ -47,19 +47,13 @@ def test_label_pick_the_better_of_two_then_undo(app):
 def test_the_shown_question_is_embedded_before_the_vote(app, monkeypatch):
     """The Label page embeds the question on a worker thread as it shows it, so a vote
     does not wait for the encoder."""
-    import time
-
-    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "1")  # the suite turns work ahead off
-
     from app.embed.embeddings import text_hash
     from app.ui import background, resources
+    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "1")  # the suite turns work ahead off
     app.switch_page(str(REPO / "pages" / "label.py")).run()
     assert not app.exception, app.exception
     shown = app.text[0].value  # the query, shown verbatim
-    for _ in range(200):
-        if not background.jobs().running():
-            break
-        time.sleep(0.05)
+    settle(background.jobs(), 10)
     cached = resources.store().rows(
         "SELECT count(*) FROM embeddings WHERE encoder = ? AND text_hash = ?",
         [resources.bandits().encoder, text_hash(shown)])[0][0]
@@ -69,17 +63,12 @@ def test_the_shown_question_is_embedded_before_the_vote(app, monkeypatch):
 def test_the_playground_trains_its_routers_while_the_prompt_is_written(app, monkeypatch):
     """Opening the Playground starts training its chosen routers on worker threads; Send
     then finds them trained."""
-    import time
-
     from app.ui import background, resources
     monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "1")
     resources.routing_cache.clear()  # nothing trained by an earlier test
     app.switch_page(str(REPO / "pages" / "playground.py")).run()
     assert not app.exception, app.exception
-    for _ in range(600):
-        if not background.jobs().running():
-            break
-        time.sleep(0.05)
+    settle(background.jobs(), 30)
     trained = [config for (dataset, config) in resources.routing_cache().routers.items]
     assert any('"kind": "knn"' in config for config in trained), trained
 

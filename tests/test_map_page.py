@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.data.importers import import_path
 from app.store.db import open_store
-from tests.conftest import REPO, write
+from tests.conftest import REPO, settle, write
 
 pytestmark = pytest.mark.slow
 
@@ -134,8 +134,6 @@ def _array(value):
 def test_the_data_page_builds_a_small_logs_map_before_the_map_is_opened(app, monkeypatch):
     """Where a session lands, a small log's map starts building on a worker thread; the Map
     page then finds it built and embeds and projects nothing."""
-    import time
-
     from app.embed import embeddings
     from app.ui import background
 
@@ -143,10 +141,7 @@ def test_the_data_page_builds_a_small_logs_map_before_the_map_is_opened(app, mon
     app.run()  # the Data page
     assert not app.exception, app.exception
     assert background.jobs().running() >= 1  # the map, started ahead
-    for _ in range(2400):
-        if not background.jobs().running():
-            break
-        time.sleep(0.1)
+    settle(background.jobs(), 240)
 
     def no_embedding(*args, **kwargs):
         raise AssertionError("the map was built again")
