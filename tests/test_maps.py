@@ -124,3 +124,43 @@ def test_points_are_svg_on_a_small_map_and_webgl_on_a_large_one(monkeypatch):
     large = map_figure.map_figure(coords, regions, ["a", "b"], labels, None, "model",
                                   [""] * len(coords), rows=rows)
     assert drawn(large) == ({"scattergl"}, rows.tolist())
+
+
+def _rgba_values(colour: str) -> np.ndarray:
+    return np.array([float(v) for v in colour[colour.index("(") + 1:-1].split(",")])
+
+
+def test_the_one_region_heatmap_colours_each_cell_as_its_winner_and_names_it():
+    """All models' regions share one heatmap: each cell's value must fall in its winner's
+    band of the colour scale (faint to strong with confidence), and its hover must name
+    the winner; cells with no winner are not drawn."""
+    from app.present.map_figure import _rgba, map_figure, model_colours
+
+    xs = ys = np.arange(3.0)
+    winner = np.array([[0, 1, 2], [2, -1, 0], [1, 1, 0]])
+    confidence = np.array([[0.0, 1.0, 0.5], [0.2, 0.0, 1.0], [0.7, 0.3, 0.9]])
+    models = ["a", "b<i>", "c"]
+    figure = map_figure(np.zeros((1, 2)), maps.Regions(xs, ys, winner, confidence), models,
+                        ["a"], None, "model", [""])
+    heat = next(t for t in figure.data if t.type == "heatmap")
+    stops = [(at, _rgba_values(colour)) for at, colour in heat.colorscale]
+
+    def drawn(value):  # the colour Plotly interpolates for a cell's value
+        at = (value - heat.zmin) / (heat.zmax - heat.zmin)
+        for (low, low_colour), (high, high_colour) in zip(stops, stops[1:], strict=False):
+            if low <= at <= high:
+                return low_colour + (high_colour - low_colour) * (at - low) / (high - low)
+        raise AssertionError(f"{value} is off the colour scale")
+
+    colours = model_colours(models)
+    for row, col in np.ndindex(winner.shape):
+        value, model = heat.z[row][col], winner[row, col]
+        if model < 0:
+            assert np.isnan(value)
+            continue
+        red_green_blue = _rgba_values(_rgba(colours[models[model]], 0))[:3]
+        colour = drawn(value)
+        assert np.allclose(colour[:3], red_green_blue, atol=1.0), (row, col)
+        assert abs(colour[3] - (0.06 + 0.49 * confidence[row, col])) < 0.01, (row, col)
+        assert heat.text[row][col] == ["a", "b&lt;i&gt;", "c"][model]
+        assert heat.customdata[row][col] == confidence[row, col]

@@ -34,22 +34,15 @@ def map_figure(coords: np.ndarray, regions: Regions, models: list[str], point_la
                point_colour_values, colour_title: str, hover: list[str],
                placed: np.ndarray | None = None, rows: np.ndarray | None = None,
                crowd: Density | None = None) -> go.Figure:
-    """Regions behind (one heatmap per model, opacity = confidence) and points on top.
+    """Regions behind (one heatmap, each model's colour, opacity = confidence) and points
+    on top.
 
     `coords` are the drawn points, `rows` their rows in the log (the selection reports
     those); a large log's `crowd` (every query counted) is drawn between the two."""
     colours = model_colours(models)
     rows = np.arange(len(coords)) if rows is None else np.asarray(rows)
     fig = go.Figure()
-    for index, model in enumerate(models):
-        z = np.where(regions.winner == index, regions.confidence, np.nan)
-        if np.isnan(z).all():
-            continue
-        fig.add_trace(go.Heatmap(
-            x=regions.xs, y=regions.ys, z=z, zmin=0, zmax=1, showscale=False,
-            colorscale=[[0, _rgba(colours[model], 0.06)], [1, _rgba(colours[model], 0.55)]],
-            name=f"{svg(model)} region", hoverongaps=False,
-            hovertemplate=f"{svg(model)} wins here<br>confidence %{{z:.0%}}<extra></extra>"))
+    _add_regions(fig, regions, models, colours)
     if crowd is not None:
         _add_density(fig, crowd)
     _add_points(fig, coords, rows, point_labels, point_colour_values, colour_title, hover,
@@ -70,6 +63,27 @@ def map_figure(coords: np.ndarray, regions: Regions, models: list[str], point_la
                       xaxis={"visible": False, "range": [low[0] - pad_x, high[0] + pad_x]},
                       yaxis={"visible": False, "range": [low[1] - pad_y, high[1] + pad_y]})
     return fig
+
+
+def _add_regions(fig, regions: Regions, models: list[str], colours: dict[str, str]) -> None:
+    """Every model's region in one heatmap, one image for the browser to paint (not one per
+    model) each time the λ slider redraws the map. Model i's cells take values in [i, i+1):
+    i plus the confidence; the colour scale runs from faint to strong in model i's colour
+    within that band."""
+    count = len(models)
+    z = np.where(regions.winner >= 0, regions.winner + np.minimum(regions.confidence, 0.999),
+                 np.nan)
+    scale = []
+    for index, model in enumerate(models):
+        scale += [[index / count, _rgba(colours[model], 0.06)],
+                  [(index + 0.999) / count, _rgba(colours[model], 0.55)]]
+    scale[-1][0] = 1.0
+    names = np.asarray([svg(m) for m in models], dtype=object)
+    fig.add_trace(go.Heatmap(
+        x=regions.xs, y=regions.ys, z=z, zmin=0, zmax=count, showscale=False,
+        colorscale=scale, text=names[np.maximum(regions.winner, 0)],
+        customdata=regions.confidence, name="win regions", hoverongaps=False,
+        hovertemplate="%{text} wins here<br>confidence %{customdata:.0%}<extra></extra>"))
 
 
 def _add_density(fig, crowd: Density) -> None:
