@@ -6,8 +6,9 @@ from app.embed import maps
 from app.present.map_figure import map_figure
 from app.present.text import plain
 from app.routing.configs import default_configs, saved_configs
+from app.store.datasets import Dataset
 from app.ui import resources
-from app.ui.context import page_context
+from app.ui.context import PageContext, page_context
 from app.ui.map_view import (
     controls,
     coords_with_progress,
@@ -18,33 +19,40 @@ from app.ui.map_view import (
 )
 from app.ui.place_query import place_query
 
-ctx = page_context()
-dataset = ctx.require_dataset()
-matrix = resources.outcome_matrix(dataset)
-configs = {c.name: c for c in default_configs()} | {c.name: c for c in saved_configs(ctx.store)}
-encoder, objective, colour_by, model, router_name = controls(matrix.models, list(configs))
-params = maps.MapParams()
-router = configs[router_name].to_json() if router_name else None
-regret = router_regret(dataset, router, router_name)
-coords = coords_with_progress(ctx.store, dataset, encoder, params)
-regions = resources.regions(dataset, encoder, params, objective, router)
-placed = place_query(dataset, encoder, params, matrix)
-# A large log: every query counted as density, a seeded sample drawn as points on top.
-drawn = maps.sample_rows(len(coords), maps.DRAW_SAMPLE)
-large = len(drawn) < len(coords)
-labels, values, title = point_colours(matrix, colour_by, model, regret, drawn)
-figure = map_figure(coords[drawn], regions, matrix.models, labels, values, title,
-                    hover_texts(resources.drawn_questions(dataset), matrix, drawn), placed,
-                    rows=drawn,
-                    crowd=resources.density(dataset, encoder, params) if large else None)
-sampled = (f" Grey: where all {len(coords):,} queries lie (density); points: a seeded sample "
-           f"of {len(drawn):,}; regions from a sample of "
-           f"{min(len(coords), maps.REGION_SAMPLE):,}." if large else "")
-st.caption(f"{len(coords):,} queries of **{plain(dataset.name)}** embedded with {encoder}. "
-           "Shaded regions: the model that wins nearby queries (stronger = surer). "
-           f"Draw a box or lasso to inspect queries.{sampled}")
-event = st.plotly_chart(figure, key="map_chart", on_select="rerun",
-                        selection_mode=("box", "lasso"))
-rows = sorted({int(p["customdata"]) for p in event.selection.points if "customdata" in p})
-if rows:
-    selection_details(ctx.store, matrix, rows)
+
+@st.fragment
+def map_panel(ctx: PageContext, dataset: Dataset) -> None:
+    """The controls, the map and the selection change together and alone: a fragment, so
+    moving the λ slider or drawing a lasso reruns only them, not the page's shell."""
+    matrix = resources.outcome_matrix(dataset)
+    configs = {c.name: c for c in default_configs()} | {c.name: c for c in saved_configs(ctx.store)}
+    encoder, objective, colour_by, model, router_name = controls(matrix.models, list(configs))
+    params = maps.MapParams()
+    router = configs[router_name].to_json() if router_name else None
+    regret = router_regret(dataset, router, router_name)
+    coords = coords_with_progress(ctx.store, dataset, encoder, params)
+    regions = resources.regions(dataset, encoder, params, objective, router)
+    placed = place_query(dataset, encoder, params, matrix)
+    # A large log: every query counted as density, a seeded sample drawn as points on top.
+    drawn = maps.sample_rows(len(coords), maps.DRAW_SAMPLE)
+    large = len(drawn) < len(coords)
+    labels, values, title = point_colours(matrix, colour_by, model, regret, drawn)
+    figure = map_figure(coords[drawn], regions, matrix.models, labels, values, title,
+                        hover_texts(resources.drawn_questions(dataset), matrix, drawn), placed,
+                        rows=drawn,
+                        crowd=resources.density(dataset, encoder, params) if large else None)
+    sampled = (f" Grey: where all {len(coords):,} queries lie (density); points: a seeded sample "
+               f"of {len(drawn):,}; regions from a sample of "
+               f"{min(len(coords), maps.REGION_SAMPLE):,}." if large else "")
+    st.caption(f"{len(coords):,} queries of **{plain(dataset.name)}** embedded with {encoder}. "
+               "Shaded regions: the model that wins nearby queries (stronger = surer). "
+               f"Draw a box or lasso to inspect queries.{sampled}")
+    event = st.plotly_chart(figure, key="map_chart", on_select="rerun",
+                            selection_mode=("box", "lasso"))
+    rows = sorted({int(p["customdata"]) for p in event.selection.points if "customdata" in p})
+    if rows:
+        selection_details(ctx.store, matrix, rows)
+
+
+context = page_context()
+map_panel(context, context.require_dataset())
