@@ -251,3 +251,42 @@ def test_a_comparison_and_the_routers_page_share_one_data_load(app, monkeypatch)
     app.button[0].click().run()   # Train and test
     assert not app.exception, app.exception
     assert "Test quality (quality-first)" in {m.label for m in app.metric}
+
+
+def test_jobs_asking_for_the_same_dataset_at_once_load_it_once(monkeypatch):
+    """Work ahead of need (the Playground's routers training) and a user's job (a
+    comparison) may ask for a dataset's vectors at the same moment: one load, both served
+    it. A load that fails is not held, and the next asker tries again."""
+    import threading
+    import time
+
+    from app.routing import configs
+    from app.store.datasets import Dataset
+    from app.ui.routing_cache import RoutingCache
+
+    loads, fail = [], [True]
+
+    def slow_load(store, name, encoder, sample_limit, progress):
+        loads.append(name)
+        time.sleep(0.3)
+        if fail[0]:
+            fail[0] = False
+            raise RuntimeError("the first load fails")
+        return object()
+
+    monkeypatch.setattr(configs, "load_for_routing", slow_load)
+    cache = RoutingCache()
+    dataset = Dataset(id=1, name="log", version="v1", kind="imported", format="long",
+                      source="test", imported_at=None, notes=None, queries=10, models=2,
+                      outcomes=20)
+    with pytest.raises(RuntimeError):
+        cache.data_for(None, dataset, "minilm", 100)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(
+        cache.data_for(None, dataset, "minilm", 100))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert loads == ["log", "log"] and len(got) == 3 and len({id(d) for d in got}) == 1
+    assert not cache.data.building  # nothing left behind

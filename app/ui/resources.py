@@ -213,6 +213,7 @@ class SharedResults:
         self.size = size
         self.items: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
+        self.building: dict = {}  # key -> the lock held while its result is built
 
     def get(self, key):
         with self.lock:
@@ -226,6 +227,28 @@ class SharedResults:
             self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)  # they hold arrays: keep a few
+
+    def get_or_build(self, key, build):
+        """The held result, or `build()`'s, built once however many threads ask for the
+        same key at the same time: the later ones wait for it (work ahead of need and a
+        user's job can ask for the same dataset's vectors, and two embeddings of it would
+        share the 2 cores)."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        with self.lock:
+            building = self.building.setdefault(key, threading.Lock())
+        try:
+            with building:
+                found = self.get(key)
+                if found is None:  # not built while this thread waited
+                    found = build()
+                    self.put(key, found)
+        finally:
+            with self.lock:
+                if self.building.get(key) is building:
+                    del self.building[key]
+        return found
 
 
 @st.cache_resource(show_spinner=False)

@@ -32,19 +32,17 @@ class RoutingCache:
 
     def data_for(self, store: Store, dataset: Dataset, encoder: str, sample_limit: int,
                  report=None):
-        """The dataset as router input (DatasetForRouting), loaded now if not held."""
+        """The dataset as router input (DatasetForRouting), loaded now if not held (once,
+        however many jobs ask for it at the same time)."""
         from app.routing.configs import load_for_routing
 
-        key = (dataset, encoder, sample_limit)
-        found = self.data.get(key)
-        if found is None:
+        def load():
             def embedded(done: int, total: int) -> None:
                 if report:
                     report(f"{EMBEDDING}: {done:,} of {total:,}", done / max(total, 1))
-            found = load_for_routing(store, dataset.name, encoder, sample_limit=sample_limit,
-                                     progress=embedded)
-            self.data.put(key, found)
-        return found
+            return load_for_routing(store, dataset.name, encoder, sample_limit=sample_limit,
+                                    progress=embedded)
+        return self.data.get_or_build((dataset, encoder, sample_limit), load)
 
     def router_for(self, store: Store, dataset: Dataset, config_json: str, report=None):
         """The router of `config_json` trained on the dataset's training split, trained now
@@ -52,14 +50,11 @@ class RoutingCache:
         from app.embed.embeddings import default_encoder
         from app.routing.configs import SAMPLE_LIMIT, RouterConfig, fit_router
 
-        key = (dataset, config_json)
-        found = self.routers.get(key)
-        if found is None:
+        def train():
             config = RouterConfig(**json.loads(config_json))
             data = self.data_for(store, dataset, config.encoder or default_encoder(),
                                  SAMPLE_LIMIT, report)
             if report:
                 report(f"Training {config.name} on {dataset.name}", 0.5)
-            found = fit_router(store, config, data)
-            self.routers.put(key, found)
-        return found
+            return fit_router(store, config, data)
+        return self.routers.get_or_build((dataset, config_json), train)
