@@ -29,7 +29,7 @@ def map_panel(ctx: PageContext, dataset: Dataset) -> None:
     encoder, objective, colour_by, model, router_name = controls(matrix.models, list(configs))
     params = maps.MapParams()
     router = configs[router_name].to_json() if router_name else None
-    regret = router_regret(dataset, router, router_name)
+    regret = router_regret(dataset, router)
     coords = coords_with_progress(ctx.store, dataset, encoder, params)
     regions = resources.regions(dataset, encoder, params, objective, router)
     placed = place_query(dataset, encoder, params, matrix)

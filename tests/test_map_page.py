@@ -159,3 +159,30 @@ def test_a_log_above_the_ahead_size_starts_no_map(app, monkeypatch):
     app.run()
     assert not app.exception, app.exception
     assert background.jobs().running() == 0
+
+
+def test_a_map_not_built_yet_is_looked_up_again_next_time(monkeypatch):
+    """A map built meanwhile (ahead of need by the Data page, or by another session) is
+    found on the next run: "not built yet" is never kept in the page cache, while a built
+    map is read from the database once."""
+    from app.embed import maps
+    from app.store.datasets import Dataset
+    from app.ui import resources
+
+    built, reads = [], []
+
+    def projection(store, dataset_id, version, encoder, params):
+        reads.append(dataset_id)
+        return ("ids", "coords") if built else None
+
+    monkeypatch.setattr(maps, "cached_projection", projection)
+    monkeypatch.setattr(resources, "store", lambda: None)
+    dataset = Dataset(id=7, name="log", version="v-not-built", kind="imported", format="long",
+                      source="test", imported_at=None, notes=None, queries=10, models=2,
+                      outcomes=20)
+    params = maps.MapParams()
+    assert resources.map_coords(dataset, "test-encoder", params) is None
+    built.append(True)  # the build ahead ends
+    assert resources.map_coords(dataset, "test-encoder", params) == ("ids", "coords")
+    assert resources.map_coords(dataset, "test-encoder", params) == ("ids", "coords")
+    assert reads == [7, 7]

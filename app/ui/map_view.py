@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app.embed.embeddings import ENCODERS, default_encoder
-from app.embed.maps import MapParams, Objective, cached_projection, ensure_map, oracle_pick
+from app.embed.maps import MapParams, Objective, ensure_map, oracle_pick
 from app.present.text import svg
 from app.store.datasets import Dataset, OutcomeMatrix, query_details
 from app.store.db import Store
@@ -114,7 +114,6 @@ def coords_with_progress(store: Store, dataset: Dataset, encoder: str, params: M
                 *_map_job(store, dataset, encoder, params),
                 show=lambda stage, fraction: bar.progress(fraction, text=stage))
             status.update(label="Map ready", state="complete", expanded=False)
-        resources.map_coords.clear()
     return resources.map_coords(dataset, encoder, params)[1]
 
 
@@ -126,9 +125,7 @@ def build_ahead(store: Store, dataset: Dataset | None) -> None:
     if dataset is None or dataset.queries > AHEAD_QUERIES:
         return
     encoder, params = default_encoder(), MapParams()
-    # read directly, not through resources.map_coords: its cached "not built yet" would
-    # outlive this build, and the Map page would look again through a job
-    if cached_projection(store, dataset.id, dataset.version, encoder, params) is None:
+    if resources.map_coords(dataset, encoder, params) is None:
         background.jobs().start(*_map_job(store, dataset, encoder, params))
 
 
@@ -139,9 +136,8 @@ def _map_job(store: Store, dataset: Dataset, encoder: str, params: MapParams):
                                       progress=report))
 
 
-def router_regret(dataset: Dataset, config_json: str | None, name: str | None):
+def router_regret(dataset: Dataset, config_json: str | None):
     """Per-query regret of the chosen router (None when none is chosen)."""
     if config_json is None:
         return None
-    with st.spinner(f"Training {name} on {dataset.name} ..."):
-        return resources.router_choices(dataset, config_json)[1]
+    return resources.router_choices(dataset, config_json)[1]  # training shows its own bar

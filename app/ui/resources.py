@@ -63,9 +63,17 @@ def questions(dataset: Dataset) -> list[str]:
     return datasets.query_texts(store(), dataset.id)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def map_coords(dataset: Dataset, encoder: str, params: maps.MapParams):
-    """(query_ids, coords) of a computed map, or None (then the page builds it)."""
+    """(query_ids, coords) of a computed map, or None (then the page builds it). "Not built
+    yet" is never kept: a build ahead of need, or by another session, may end any time."""
+    found = _map_coords(dataset, encoder, params)
+    if found is None:
+        _map_coords.clear(dataset, encoder, params)
+    return found
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _map_coords(dataset: Dataset, encoder: str, params: maps.MapParams):
     return maps.cached_projection(store(), dataset.id, dataset.version, encoder, params)
 
 
