@@ -32,6 +32,7 @@ def map_panel(ctx: PageContext, dataset: Dataset) -> None:
     regret = router_regret(dataset, router)
     coords = coords_with_progress(ctx.store, dataset, encoder, params)
     regions = resources.regions(dataset, encoder, params, objective, router)
+    resources.placement_ahead(dataset, encoder, params)  # a query placed later: at once
     placed = place_query(dataset, encoder, params, matrix)
     # A large log: every query counted as density, a seeded sample drawn as points on top.
     drawn = maps.sample_rows(len(coords), maps.DRAW_SAMPLE)

@@ -151,6 +151,34 @@ def test_the_data_page_builds_a_small_logs_map_before_the_map_is_opened(app, mon
     assert any("30 queries of **topics**" in c.value for c in app.caption)
 
 
+def test_the_map_readies_the_placement_of_a_query_while_it_is_shown(app, monkeypatch):
+    """A new server's first placement loaded the encoder, read the reducer and compiled
+    UMAP's transform while the user waited (about 10 s); the Map page now does this on a
+    worker thread when it shows the map, and the placement finds it done."""
+    from app.embed import embeddings, maps
+    from app.ui import background, resources
+
+    resources._reducers.clear()
+    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "0")  # the map itself is built on this run
+    app.run()
+    app.switch_page(str(REPO / "pages" / "map.py")).run()
+    assert not app.exception, app.exception
+    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "1")
+    held = resources._reducers()
+    assert not held.items
+    app.segmented_control(key="map_objective").set_value("score − λ·cost").run()
+    settle(background.jobs(), 120)
+    ((dataset, encoder, params),) = held.items
+    assert held.get((dataset, encoder, params)) is not None and embeddings.is_loaded(encoder)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the reducer was read again")
+    monkeypatch.setattr(maps, "load_reducer", no_reading)
+    app.text_input(key="map_place").input("What is the capital of Brazil?").run()
+    assert not app.exception, app.exception
+    assert app.dataframe[0].value["task"].iloc[0] == "capitals"
+
+
 def test_a_log_above_the_ahead_size_starts_no_map(app, monkeypatch):
     from app.ui import background, map_view
 

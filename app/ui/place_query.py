@@ -19,14 +19,16 @@ def place_query(dataset: Dataset, encoder_name: str, params: MapParams, matrix: 
                          placeholder="e.g. What is the capital of Chile?").strip()
     if not text:
         return None
-    reducer = resources.reducer(dataset, encoder_name, params)
-    if reducer is None:
-        st.warning("This map's projection model is not on disk (it was computed elsewhere); "
-                   "delete the cached map to rebuild it.")
-        return None
-    encoder = get_encoder(encoder_name)
-    vector = encoder.encode([text])
-    position = reducer.transform(vector)
+    # a new server's first placement waits for the encoder and UMAP's transform to be
+    # ready (readied on a worker thread when the map was shown: resources.placement_ahead)
+    with st.spinner("Placing the query ..."):
+        reducer = resources.reducer(dataset, encoder_name, params)
+        if reducer is None:
+            st.warning("This map's projection model is not on disk (it was computed "
+                       "elsewhere); delete the cached map to rebuild it.")
+            return None
+        vector = get_encoder(encoder_name).encode([text])
+        position = reducer.transform(vector)
     _, X, _ = embed_dataset(resources.store(), dataset.id, encoder_name)
     similarity = X @ vector[0]
     nearest = np.argsort(-similarity)[:8]

@@ -144,9 +144,42 @@ def _router_choices(dataset: Dataset, config_json: str, _router, _data):
     return choice, regret
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
 def reducer(dataset: Dataset, encoder: str, params: maps.MapParams):
-    return maps.load_reducer(dataset.id, dataset.version, encoder, params)
+    """The map's fitted UMAP reducer (None when it is not on disk), read once."""
+    return _read_reducer(_reducers(), dataset, encoder, params)
+
+
+def _read_reducer(held: SharedResults, dataset: Dataset, encoder: str,
+                  params: maps.MapParams):
+    return held.get_or_build(
+        (dataset, encoder, params),
+        lambda: maps.load_reducer(dataset.id, dataset.version, encoder, params))
+
+
+@st.cache_resource(show_spinner=False)
+def _reducers() -> SharedResults:
+    """Reducers by map, shared by the sessions and the job that readies placement."""
+    return SharedResults(size=8)
+
+
+def placement_ahead(dataset: Dataset, encoder: str, params: maps.MapParams) -> None:
+    """Ready the placement of a new query on this map while the user looks at the map: in
+    a new server process the first placement loads the encoder (about 3 s), reads the
+    reducer (0.7 s) and compiles UMAP's transform (about 6 s); afterwards it takes 0.02 s.
+    A placement asked for meanwhile waits on the same loads and compilation."""
+    from app.embed.embeddings import get_encoder, is_loaded
+
+    held = _reducers()
+    if held.get((dataset, encoder, params)) is not None and is_loaded(encoder):
+        return  # a placement, or this job, has run in this process
+
+    def ready(report: background.Report) -> None:
+        found = _read_reducer(held, dataset, encoder, params)
+        vector = get_encoder(encoder).encode(["What is the capital of Chile?"])
+        if found is not None:
+            found.transform(vector)  # numba compiles the transform once a process
+
+    background.jobs().start(("placement", dataset, encoder, params), ready)
 
 
 def routing_data(dataset: Dataset, encoder: str | None, sample_limit: int | None = None):
