@@ -109,14 +109,13 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
     if axis.filled:
         notes.append(f"{axis.filled:,} outcomes without a logged cost were given their "
                      "model's mean cost on the training split.")
+    run = _Run(store, dataset, data, test_rows, grid, budgets, n_boot, sample_limit, models)
     for i, config in enumerate(configs):
         at = (i + 0.5) / len(configs)
         kept = trained.get(config) if trained is not None else None
         if kept is None:
             say(f"Training and sweeping {config.name}", at)
-            kept = _train_and_sweep(store, dataset, config, data, by_encoder, test_rows, grid,
-                                    budgets, n_boot, sample_limit, models, say,
-                                    (i + 0.8) / len(configs))
+            kept = _train_and_sweep(run, config, by_encoder, say, (i + 0.8) / len(configs))
             if trained is not None:
                 trained.put(config, kept)
         else:
@@ -155,37 +154,57 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
             train, test, references, budgets, n_boot) if budgets else [])))
 
 
-def _train_and_sweep(store: Store, dataset: str, config: RouterConfig,
-                     data: DatasetForRouting, by_encoder: dict, test_rows: np.ndarray,
-                     grid, budgets, n_boot: int, sample_limit: int, models,
+@dataclass(frozen=True)
+class _Run:
+    """What every router of one comparison is trained and judged on."""
+
+    store: Store
+    dataset: str
+    data: DatasetForRouting
+    test_rows: np.ndarray      # rows of `data` in the test split that every model answered
+    grid: np.ndarray           # the cost-quality trade-offs each router is swept over
+    budgets: tuple[float, ...]
+    n_boot: int
+    sample_limit: int          # what `data` was loaded with: another encoder loads the same
+    models: list[str] | None   # the models kept, when not all
+
+
+def _train_and_sweep(run: _Run, config: RouterConfig, by_encoder: dict,
                      say: Callable[[str, float], None], at: float):
     """(the router's curve on the test split, its scores of the test queries or None, its
     rows at each budget): everything a comparison needs of one router."""
-    encoder = config.encoder or _encoder(data)
+    mine = _on_encoder(run, config, by_encoder)
+    if mine.outcomes.responses is None and run.data.outcomes.responses is not None:
+        mine = replace(mine, outcomes=replace(mine.outcomes,
+                                              responses=run.data.outcomes.responses))
+    router = fit_router(run.store, config, mine)
+    own_test = mine.outcomes.subset(run.test_rows)
+    curve = sweep(router, own_test.queries, own_test, run.grid, config.name)
+    score = None if router.simulates else (router.score(own_test.queries),
+                                           list(router.models_))
+    if run.budgets:
+        say(f"Choosing {config.name}'s budget points by cross-validation", at)
+    rows = budget_view.router_rows(
+        run.store, config, router, mine.outcomes.subset(run.data.train), own_test, curve,
+        run.budgets, run.n_boot, score[0] if score else None) if run.budgets else []
+    return curve, score, rows
+
+
+def _on_encoder(run: _Run, config: RouterConfig, by_encoder: dict) -> DatasetForRouting:
+    """The comparison's data with the vectors of the router's encoder (loaded once per
+    encoder, into `by_encoder`): the same queries, split and costs."""
+    encoder = config.encoder or _encoder(run.data)
     if encoder not in by_encoder:  # a router trained on another encoder's vectors
-        other = load_for_routing(store, dataset, encoder, sample_limit=sample_limit)
-        if not np.array_equal(other.query_ids, data.query_ids):
+        other = load_for_routing(run.store, run.dataset, encoder,
+                                 sample_limit=run.sample_limit)
+        if not np.array_equal(other.query_ids, run.data.query_ids):
             raise RuntimeError(f"{config.name}'s {encoder} vectors are of other queries "
                                "than the comparison's: pass compare() the sample_limit "
                                "its data was loaded with")
-        other = _only(other, list(data.outcomes.models)) if models else other
+        other = _only(other, list(run.data.outcomes.models)) if run.models else other
         by_encoder[encoder] = replace(other, outcomes=replace(
-            other.outcomes, cost=data.outcomes.cost))
-    mine = by_encoder[encoder]
-    if mine.outcomes.responses is None and data.outcomes.responses is not None:
-        mine = replace(mine, outcomes=replace(mine.outcomes,
-                                              responses=data.outcomes.responses))
-    router = fit_router(store, config, mine)
-    own_test = mine.outcomes.subset(test_rows)
-    curve = sweep(router, own_test.queries, own_test, grid, config.name)
-    score = None if router.simulates else (router.score(own_test.queries),
-                                           list(router.models_))
-    if budgets:
-        say(f"Choosing {config.name}'s budget points by cross-validation", at)
-    rows = budget_view.router_rows(
-        store, config, router, mine.outcomes.subset(data.train), own_test, curve, budgets,
-        n_boot, score[0] if score else None) if budgets else []
-    return curve, score, rows
+            other.outcomes, cost=run.data.outcomes.cost))
+    return by_encoder[encoder]
 
 
 MIN_TEST_QUERIES = 10  # fewer and every interval spans most of [0, 1]
