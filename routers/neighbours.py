@@ -4,6 +4,14 @@ Exact search reads the whole index for every query, which is memory-bound (a 100
 float32 log is 150 MB) and spends most of a batch in argpartition. Above `IVF_FROM` rows
 the index is clustered with k-means (the IVF-Flat scheme of FAISS, Jegou et al., 2011) and
 a query is compared only with the rows of its `n_probe` nearest clusters.
+
+Exact search gives a query the same neighbours alone or in a batch. A matrix product rounds
+a similarity differently for a batch (gemm) than for one query (gemv) on some CPUs, by a
+float32 ulp or so, and on a templated log two training queries often lie that close to a
+query's k-th place: the batch and the single query then kept different ones (about 1% of
+a generated log's decisions). So the float32 product only shortlists: every row within
+`TIE` of the k-th similarity is scored again in float64, one pair at a time, and the k
+best are kept by that score, equal scores (equal vectors: a repeated text) by lowest row.
 """
 
 from __future__ import annotations
@@ -84,14 +92,30 @@ def _exact(queries: np.ndarray, index: np.ndarray, k: int) -> tuple[np.ndarray, 
     sims = np.empty((len(queries), k), dtype=np.float32)
     ids = np.empty((len(queries), k), dtype=np.int64)
     for start in range(0, len(queries), BATCH):
-        block = queries[start:start + BATCH] @ index.T
-        part = np.argpartition(block, len(index) - k, axis=1)[:, -k:] if k < len(index) \
-            else np.tile(np.arange(len(index)), (len(block), 1))
-        part_sims = np.take_along_axis(block, part, axis=1)
-        order = np.argsort(-part_sims, axis=1)
-        ids[start:start + BATCH] = np.take_along_axis(part, order, axis=1)
-        sims[start:start + BATCH] = np.take_along_axis(part_sims, order, axis=1)
+        block = queries[start:start + BATCH]
+        sims[start:start + BATCH], ids[start:start + BATCH] = _best(block, index, k)
     return sims, ids
+
+
+TIE = 1e-4  # well above the float32 rounding of a 384-term similarity (up to ~1e-5)
+
+
+def _best(queries: np.ndarray, index: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each query's k most similar rows, best first: shortlisted in float32 (every row
+    within TIE of the k-th similarity), then ranked by a float64 similarity computed pair
+    by pair, equal ones by lowest row, so a batch and a single query keep the same rows."""
+    rough = np.nan_to_num(queries @ index.T, copy=False, nan=-np.inf)  # a NaN vector: last
+    n, width = rough.shape
+    if k < width:
+        kth = np.partition(rough, width - k, axis=1)[:, width - k]
+        who, row = np.nonzero(rough >= (kth - TIE)[:, None])
+    else:
+        who, row = np.nonzero(np.ones_like(rough, dtype=bool))
+    exact = (queries[who].astype(np.float64) * index[row].astype(np.float64)).sum(axis=1)
+    order = np.lexsort((row, -exact, who))
+    who, row, exact = who[order], row[order], exact[order]
+    keep = np.arange(len(who)) - np.searchsorted(who, who) < k  # the first k of each query
+    return exact[keep].reshape(n, k).astype(np.float32), row[keep].reshape(n, k)
 
 
 def weighted_nanmean(values: np.ndarray, weights: np.ndarray,

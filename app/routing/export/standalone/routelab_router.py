@@ -29,10 +29,7 @@ def knn(a, p, X):
     """Similarity-weighted mean score of each model over the k most similar training
     queries (cosine on unit vectors), skipping models a neighbour has no score for."""
     k = max(1, min(int(p["k"]), len(a["X"])))
-    sims = X @ a["X"].T
-    part = (np.argpartition(sims, sims.shape[1] - k, axis=1)[:, -k:] if k < sims.shape[1]
-            else np.tile(np.arange(sims.shape[1]), (len(X), 1)))
-    near = np.take_along_axis(sims, part, axis=1)
+    near, part = nearest(X, a["X"], k)
     weights = np.clip(near, 1e-6, None) if p["weighted"] else np.ones_like(near)
     values = a["rewards"][part]                                     # (n, k, m)
     known = ~np.isnan(values)
@@ -40,6 +37,27 @@ def knn(a, p, X):
     total = w.sum(axis=1)
     summed = (np.where(known, values, 0.0) * w).sum(axis=1)
     return np.where(total > 0, summed / np.where(total > 0, total, 1.0), a["prior"])
+
+
+TIE = 1e-4
+
+
+def nearest(X, index, k):
+    """routelab's exact neighbours (routers/neighbours.py), so one prompt and a batch keep
+    the same ones: float32 similarities shortlist every row within TIE of the k-th, a
+    float64 similarity computed pair by pair ranks them, equal ones by lowest row."""
+    rough = np.nan_to_num(X @ index.T, copy=False, nan=-np.inf)
+    n, width = rough.shape
+    if k < width:
+        kth = np.partition(rough, width - k, axis=1)[:, width - k]
+        who, row = np.nonzero(rough >= (kth - TIE)[:, None])
+    else:
+        who, row = np.nonzero(np.ones_like(rough, dtype=bool))
+    exact = (X[who].astype(np.float64) * index[row].astype(np.float64)).sum(axis=1)
+    order = np.lexsort((row, -exact, who))
+    who, row, exact = who[order], row[order], exact[order]
+    keep = np.arange(len(who)) - np.searchsorted(who, who) < k
+    return exact[keep].reshape(n, k).astype(np.float32), row[keep].reshape(n, k)
 
 
 def centroid(a, p, X):
