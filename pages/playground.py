@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.data.demo.log import demo_prompts
 from app.models.pool import PoolError, load_pool
-from app.ui import state
+from app.ui import resources, state
 from app.ui.context import page_context
 from app.ui.playground_view import columns, send
 from app.ui.router_choice import available_routers, train_ahead
@@ -22,6 +22,7 @@ chosen = st.multiselect("Routers (2 to 4)", list(options), max_selections=4,
                         default=[n for n in ("bandit", "knn") if n in options],
                         key="playground_routers")
 train_ahead([options[name] for name in chosen], ctx.dataset)  # while the prompt is written
+resources.litellm_ahead()  # the models are called through it
 blind = st.toggle("Blind mode: hide routers and models until I vote", key="playground_blind")
 st.caption("Routers other than bandits are trained on the dataset in the sidebar "
            f"(**{ctx.dataset.name if ctx.dataset is not None else 'none'}**); each picks "

@@ -73,6 +73,25 @@ def test_the_playground_trains_its_routers_while_the_prompt_is_written(app, monk
     assert any('"kind": "knn"' in config for config in trained), trained
 
 
+def test_the_playground_imports_litellm_while_the_prompt_is_written(app, monkeypatch):
+    """A server's first model call waited about 1.8 s for LiteLLM's import; opening the
+    Playground now starts it on a worker thread (not imported here: the test process may
+    hold it already, so the import is recorded instead)."""
+    import importlib
+    import sys
+
+    from app.ui import background
+    monkeypatch.setenv("ROUTELAB_BUILD_AHEAD", "1")
+    monkeypatch.delitem(sys.modules, "litellm", raising=False)
+    imported, real = [], importlib.import_module
+    monkeypatch.setattr(importlib, "import_module", lambda name, *args: imported.append(
+        name) if name == "litellm" else real(name, *args))
+    app.switch_page(str(REPO / "pages" / "playground.py")).run()
+    assert not app.exception, app.exception
+    settle(background.jobs(), 30)
+    assert imported == ["litellm"]
+
+
 def test_learning_page_shows_the_bandit_and_off_policy_table(app):
     from app.routing.feedback import Vote, record_vote
     from app.ui import resources

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 import threading
 from collections import OrderedDict
 
@@ -225,6 +227,15 @@ def encoder_ahead(name: str) -> None:
 
     if not is_loaded(name):
         background.jobs().start(("encoder", name), lambda report: get_encoder(name))
+
+
+def litellm_ahead() -> None:
+    """Start importing LiteLLM (about 1.8 s) no run waits for yet: a server's first model
+    call otherwise waits for it (app/models/llm.py imports it on first use). A call made
+    meanwhile waits on the same import."""
+    if "litellm" not in sys.modules:
+        background.jobs().start(("import", "litellm"),
+                                lambda report: importlib.import_module("litellm"))
 
 
 @st.cache_resource(show_spinner=False)
