@@ -84,6 +84,14 @@ def test_wrong_format_flag_says_what_was_expected(seeded, tmp_path):
     assert "not a known format" in str(problem)
 
 
+def test_an_llmrouter_score_without_a_model_name_is_refused(seeded, tmp_path):
+    """Found by the fuzz test: an empty key in "scores" made DuckDB fail on its JSON path."""
+    path = write(tmp_path / "scores.json", '[{"question": "q1", "scores": {"m1": 1.0}}, '
+                 '{"question": "q2", "scores": {"": 1.0, "m2": 0.0}}]')
+    problem = _refused(seeded, path)
+    assert "scores.json, row 2" in str(problem) and "empty model name" in str(problem)
+
+
 @pytest.mark.parametrize("name,text", [
     ("cut.csv", GOOD + '"What is 3+3?,a,1,0.0'),
     ("cut.jsonl", '{"prompt": "hi", "model": "a", "score": 1}\n{"prompt": "hi", "mod'),

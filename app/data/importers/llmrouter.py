@@ -84,6 +84,7 @@ def stage(cur, files: LLMRouterFiles) -> list[str]:
                q.task_name AS task, {split_from('r.filename')} AS split,
                q.ground_truth AS reference, q.metric AS metric, NULL::VARCHAR AS verifier
         FROM raw r LEFT JOIN llmr_queries q ON q.query = r.question""")
+    _refuse_unnamed_models(cur)
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE stage AS
         SELECT r.rowid AS _rid, s.source_id, k.model,
@@ -112,6 +113,20 @@ def stage(cur, files: LLMRouterFiles) -> list[str]:
     if overlap:
         notes.append(f"{overlap} questions appear in more than one split; each copy is kept.")
     return notes
+
+
+def _refuse_unnamed_models(cur) -> None:
+    """A blank key in a question's "scores" names no model (and is no JSON path to read its
+    score by): refused, naming the file and row, before anything is written."""
+    blank = cur.execute("""SELECT parse_filename(r.filename), s.source_id
+                           FROM raw r JOIN stage_rows s ON s._rid = r.rowid,
+                                unnest(json_keys(r.scores)) AS t(m)
+                           WHERE trim(m) = '' ORDER BY r.rowid LIMIT 1""").fetchall()
+    if blank:
+        file, source_id = blank[0]
+        raise ImportProblem(file, "has a score under an empty model name.",
+                            "Name the model, or remove that entry.",
+                            row=int(source_id.rsplit(":", 1)[1]), field="scores")
 
 
 def _stage_queries(cur, query_files: list[Path], notes: list[str]) -> None:
