@@ -174,6 +174,8 @@ def placement_ahead(dataset: Dataset, encoder: str, params: maps.MapParams) -> N
     held = _reducers()
     if held.get((dataset, encoder, params)) is not None and is_loaded(encoder):
         return  # a placement, or this job, has run in this process
+    if not maps.reducer_path(dataset.id, dataset.version, encoder, params).exists():
+        return  # a map computed elsewhere: nothing to ready (a placement says so)
 
     def ready(report: background.Report) -> None:
         found = _read_reducer(held, dataset, encoder, params)
