@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from app import settings
 from app.embed.placement import place_beside
+from app.embed.umap_loader import load_umap
 from app.store.db import Store
 from routers.neighbours import weighted_nanmean
 
@@ -77,8 +78,7 @@ def fit_umap(X: np.ndarray, params: MapParams, progress=None):
     """A fitted UMAP reducer (cosine) and the 2-D coordinates of X: fitted on all of X, or
     on a seeded sample of FIT_SAMPLE rows of a larger X with the rest placed beside their
     nearest fitted rows (`place_beside`). `progress(done, total)` counts the rows placed."""
-    import umap
-
+    umap = load_umap()  # compiled code kept on disk: a new process does not compile it again
     fit_rows = sample_rows(len(X), FIT_SAMPLE, params.seed)
     reducer = umap.UMAP(n_components=2, metric="cosine", n_neighbors=min(params.n_neighbors,
                         max(2, len(fit_rows) - 1)), min_dist=params.min_dist,
@@ -147,6 +147,7 @@ def load_reducer(dataset_id: int, version: str, encoder: str, params: MapParams)
         return None
     import joblib
 
+    load_umap()  # unpickling imports umap: with its compiled code kept on disk
     return joblib.load(path)  # routelab's own file, written by save_projection
 
 
@@ -264,8 +265,8 @@ def ensure_map(store: Store, dataset_id: int, version: str, encoder_name: str,
                                       0.7 * done / max(total, 1)))
     fitted = min(len(ids), FIT_SAMPLE)
     say(f"Projecting {len(ids):,} queries with UMAP (fitted on {fitted:,}, the others placed "
-        "beside their nearest fitted ones; the first run in a process also compiles UMAP, "
-        "10-30 s)", 0.7)
+        "beside their nearest fitted ones; the first run on this machine also compiles "
+        "UMAP, 10-30 s)", 0.7)
     reducer, coords = fit_umap(X, params, progress=lambda done, total: say(
         f"Projecting queries with UMAP ({done:,}/{total:,} placed)",
         0.7 + 0.28 * done / max(total, 1)))

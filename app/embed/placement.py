@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.embed.umap_loader import load_umap
+
 PLACE_NEIGHBOURS = 10  # fitted queries whose places a placed query averages
 
 
@@ -19,6 +21,7 @@ def place_beside(fitted: np.ndarray, fitted_coords: np.ndarray, seed: int):
     fitted vectors' map coordinates (cosine, pynndescent's approximate index, seeded).
     Weights are inverse squared distances (Shepard's interpolation), so a copy of a fitted
     query lands on it."""
+    load_umap()  # imports pynndescent with its compiled code kept on disk
     from pynndescent import NNDescent
 
     k = min(PLACE_NEIGHBOURS, len(fitted))

@@ -167,8 +167,9 @@ def _reducers() -> SharedResults:
 def placement_ahead(dataset: Dataset, encoder: str, params: maps.MapParams) -> None:
     """Ready the placement of a new query on this map while the user looks at the map: in
     a new server process the first placement loads the encoder (about 3 s), reads the
-    reducer (0.7 s) and compiles UMAP's transform (about 6 s); afterwards it takes 0.02 s.
-    A placement asked for meanwhile waits on the same loads and compilation."""
+    reducer (0.7 s) and loads UMAP's compiled transform (compiles it, about 6 s, the first
+    time on this machine: embed/umap_loader.py); afterwards it takes 0.02 s. A placement
+    asked for meanwhile waits on the same loads."""
     from app.embed.embeddings import get_encoder, is_loaded
 
     held = _reducers()
@@ -181,7 +182,7 @@ def placement_ahead(dataset: Dataset, encoder: str, params: maps.MapParams) -> N
         found = _read_reducer(held, dataset, encoder, params)
         vector = get_encoder(encoder).encode(["What is the capital of Chile?"])
         if found is not None:
-            found.transform(vector)  # numba compiles the transform once a process
+            found.transform(vector)  # numba loads (or compiles) the transform once a process
 
     background.jobs().start(("placement", dataset, encoder, params), ready)
 
