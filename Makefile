@@ -33,7 +33,7 @@ export LLAMA_CMAKE_ARGS
 # Any other pip build of llama-cpp-python gets the same flags, never a native build.
 export CMAKE_ARGS := $(LLAMA_CMAKE_ARGS)
 
-.PHONY: setup gateway-setup run test bench chromium lint clean demo doctor
+.PHONY: setup gateway-setup run test bench fuzz chromium lint clean demo doctor
 
 # The llama.cpp build check runs every time: a venv whose llama-cpp-python was built with
 # other flags (e.g. for "this CPU", which crashes on others) is rebuilt even when nothing
@@ -87,6 +87,10 @@ demo: setup
 test: setup gateway-setup chromium
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests ran" >&2; exit 1; fi; exit $$rc
+
+# The suite's property tests draw the same examples every run; this searches fresh ones.
+fuzz: setup
+	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest -q tests/test_importers_fuzz.py
 
 bench: setup
 	$(BIN)/python -m bench

@@ -58,8 +58,8 @@ def damaged(draw):
     return name, bytes(data)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow,  # examples: conftest
+                                                HealthCheck.function_scoped_fixture])
 @given(case=damaged())
 def test_damaged_files_import_whole_or_not_at_all(tmp_path_factory, case):
     name, data = case
