@@ -2,7 +2,9 @@
 server (the short form runs in `make test`), driven twice: by clients speaking Streamlit's
 websocket protocol (the server's own response: a user's browser runs on the user's
 machine) and by Chromium tabs (what a user sees, drawing included, with every tab sharing
-this machine's cores with the server). Votes and first page loads are reported apart."""
+this machine's cores with the server). Votes and first page loads are reported apart; the
+Chromium figures stand beside the same tabs on a floor app with the Label page's widgets
+and nothing behind them (LABEL_FLOOR), measured in the same run."""
 
 from __future__ import annotations
 
@@ -14,6 +16,63 @@ from bench.report import ROOT, Figure
 
 SESSIONS, SECONDS = 20, 120
 TARGET = "p95 <= 5 s, no errors, votes stored exactly once (issue 18)"
+
+# Streamlit's floor for the same Chromium sessions: the Label page's shell and widgets (the
+# navigation of 8 pages, the sidebar box, the mode control, slider and toggle, a fragment with the
+# progress bar, the query and two answers in boxes, a "better" button under each) with
+# nothing behind them: a click only counts in session state. Twenty tabs drawing on the
+# server's 2 cores pay for their own pages; this says how much of a first load is that.
+LABEL_FLOOR = """import streamlit as st
+
+st.set_page_config(page_title="floor", layout="wide")
+THUMBS, PAIR = "thumbs on each answer", "pick the better of two"
+
+
+def better():
+    st.session_state.labelled = st.session_state.get("labelled", 0) + 1
+
+
+@st.fragment
+def panel(mode):
+    n = st.session_state.get("labelled", 0)
+    st.progress(n / 602, text=f"{n} labelled · {602 - n:,} to go in **demo**")
+    st.markdown("**Query**")
+    with st.container(border=True):
+        st.text(f"Question {n}: which planet is closest to the sun?")
+    for i, col in enumerate(st.columns(2)):
+        with col:
+            st.markdown(f"**Answer {'AB'[i]}**")
+            with st.container(border=True):
+                st.text(f"Answer {'AB'[i]} to question {n}: Mercury.")
+            if mode == PAIR:
+                st.button("This one is better", key=f"better_{n}_{i}", on_click=better)
+            else:
+                st.feedback("thumbs", key=f"thumb_{n}_{i}")
+
+
+def label():
+    left, middle, right = st.columns(3)
+    mode = left.segmented_control("How", [THUMBS, PAIR], default=THUMBS, key="label_mode",
+                                  required=True)
+    middle.slider("Answers shown", 2, 4, 3, disabled=mode == PAIR)
+    right.toggle("Hide model names", value=True)
+    panel(mode)
+
+
+def other():
+    st.write("Another page")
+
+
+TITLES = ["Data", "Map", "Routers", "Compare", "Playground", "Label", "Learning", "Models"]
+navigation = st.navigation([st.Page(label if t == "Label" else other, title=t,
+                                    url_path=t.lower(), default=t == "Data",
+                                    icon=":material/database:") for t in TITLES])
+with st.sidebar:
+    st.selectbox("Dataset", ["demo", "demo-probes"])
+st.title(navigation.title)
+navigation.run()
+"""
+FLOOR_NAME = "Streamlit's floor: the Label page's widgets, nothing behind them, same tabs"
 
 
 def run() -> list[Figure]:
@@ -28,12 +87,31 @@ def run() -> list[Figure]:
     if reason:
         print(f"skipped the browser sessions: {reason}")
     else:
+        floor = _floor(run_load)
         figures += _drive("Chromium tabs on the server's 2 cores", run_load,
-                          "Label page first load, set to pairs")
+                          "Label page first load, set to pairs", floor)
     return figures
 
 
-def _drive(driver: str, load, opening: str) -> list[Figure]:
+def _floor(load) -> dict:
+    """The same Chromium sessions against LABEL_FLOOR, in a server of its own."""
+    from tests.serve import streamlit_server
+
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "label_floor.py"
+        script.write_text(LABEL_FLOOR, encoding="utf-8")
+        with streamlit_server(script.with_suffix(".duckdb"), script=str(script)) as url:
+            result = load(url, SESSIONS, SECONDS, warm=True)
+    print(f"floor: {result['actions']} actions, {result['labels']} labels, errors: "
+          f"{len(result['errors'])}; first load p50 {result['load_p50']:.2f} s, p95 "
+          f"{result['load_p95']:.2f} s; vote p50 {result['p50']:.2f} s, p95 "
+          f"{result['p95']:.2f} s")
+    return result
+
+
+def _drive(driver: str, load, opening: str, floor: dict | None = None) -> list[Figure]:
+    """`load`'s sessions against routelab; with `floor`, each response time beside the
+    floor app's same figure."""
     from tests.load import stored_labels_per_session, stored_votes
     from tests.serve import streamlit_process
 
@@ -57,15 +135,19 @@ def _drive(driver: str, load, opening: str) -> list[Figure]:
         print(f"  labels per session, stored (sorted): {stored}")
     for error in result["errors"]:
         print(f"  error: {error[:500]}")
+    def beside(key: str) -> dict:
+        return {"baseline": floor[key], "baseline_name": FLOOR_NAME} if floor else {}
+
     return [Figure(f"{driver}: vote confirmed, p50 ({SESSIONS} sessions, {SECONDS} s, "
                    f"{errors} errors, votes stored exactly once: {exact})",
-                   result["p50"], "s", higher_is_better=False),
+                   result["p50"], "s", higher_is_better=False, **beside("p50")),
             Figure(f"{driver}: vote confirmed, p95", result["p95"], "s", target=TARGET,
-                   higher_is_better=False),
+                   higher_is_better=False, **beside("p95")),
             Figure(f"{driver}: {opening} per session (warm server), p50",
-                   result["load_p50"], "s", higher_is_better=False),
+                   result["load_p50"], "s", higher_is_better=False, **beside("load_p50")),
             Figure(f"{driver}: {opening} per session (warm server), p95",
-                   result["load_p95"], "s", target=TARGET, higher_is_better=False),
+                   result["load_p95"], "s", target=TARGET, higher_is_better=False,
+                   **beside("load_p95")),
             Figure(f"{driver}: labels confirmed (two votes each)", result["labels"],
                    "labels"),
             # the server skips Streamlit's full collection after each run (.streamlit/
