@@ -5,9 +5,10 @@ Every tab opens in one browser profile, as a returning user's would: Streamlit s
 hashed scripts as immutable, so after the first visit a new tab reads them from the cache
 (a fresh profile downloads and compiles 2-7 MB of them each time; the Data page's and the
 one-widget app's loads in a fresh profile are reported apart). Beside the one-widget floor
-the same run measures Streamlit's own cost of the two heavy elements routelab's pages
-draw: the one-widget app with one small Plotly chart, with one small dataframe, and with
-both (their front-end code is loaded on first use; the button's click redraws them). Each
+the same run measures Streamlit's own cost of the heavy elements routelab's pages draw:
+the one-widget app with one small Plotly chart, with one small dataframe, with both, and
+with a dataframe and a small Vega-Lite chart (Streamlit's native chart, which the Data page
+draws; their front-end code is loaded on first use; the button's click redraws them). Each
 page and interaction is set beside the floor app with the same heavy elements as well as
 beside the one-widget floor.
 
@@ -53,6 +54,10 @@ HELLO = 'import streamlit as st\n\nst.title("Hello")\n' + WIDGET
 SAID = "st.session_state.get('said', 0)"
 PLOTLY = f"st.plotly_chart(px.bar(x=['a', 'b'], y=[1, 2 + {SAID}]))\n"  # its click redraws it
 FRAME = f"st.dataframe(pd.DataFrame({{'a': [1, 2], 'b': [3, {SAID}]}}))\n"
+# Streamlit's native charts (the Data page's) are Vega-Lite
+VEGA = (f"st.vega_lite_chart(pd.DataFrame({{'x': ['a', 'b'], 'y': [1, 2 + {SAID}]}}), "
+        "{'mark': 'bar', 'encoding': {'x': {'field': 'x', 'type': 'nominal'}, "
+        "'y': {'field': 'y', 'type': 'quantitative'}}})\n")
 # routelab's shell around the same widget: every page sits in it, so a page without charts
 # is also set beside it (Streamlit's navigation, a material icon per page, the sidebar box)
 SHELL = """import streamlit as st
@@ -80,6 +85,8 @@ FLOORS = {
     "the same with one small dataframe": HELLO + "import pandas as pd\n" + FRAME,
     "the same with one small Plotly chart and one small dataframe": HELLO + (
         "import pandas as pd\nimport plotly.express as px\n") + PLOTLY + FRAME,
+    "the same with one small dataframe and one small Vega-Lite chart": HELLO + (
+        "import pandas as pd\n") + FRAME + VEGA,
     SHELL_FLOOR: SHELL,
 }
 HELLO_FLOOR = "one-widget Streamlit app"
@@ -90,7 +97,9 @@ def element_floor(heavy: str) -> str:
     return {"": HELLO_FLOOR, "Plotly": "the same with one small Plotly chart",
             "dataframe": "the same with one small dataframe",
             "Plotly and dataframe": "the same with one small Plotly chart and one small "
-                                    "dataframe"}[heavy]
+                                    "dataframe",
+            "dataframe and Vega-Lite": "the same with one small dataframe and one small "
+                                       "Vega-Lite chart"}[heavy]
 
 
 def address(url: str, name: str) -> str:
@@ -110,7 +119,8 @@ SETTLED = f"""() => {{
 
 
 # which of the heavy elements a page draws (their front-end code is the floor's second part)
-HEAVY = """() => [['Plotly', 'stPlotlyChart'], ['dataframe', 'stDataFrame']]
+HEAVY = """() => [['Plotly', 'stPlotlyChart'], ['dataframe', 'stDataFrame'],
+                   ['Vega-Lite', 'stVegaLiteChart']]
     .filter(([_, id]) => document.querySelector(`[data-testid="${id}"]`))
     .map(([name, _]) => name).join(' and ')"""
 
@@ -292,7 +302,7 @@ def run() -> list[Figure]:
     # app drawing the same heavy elements (Plotly's front end alone is over 1 s of a load)
     for name, (seconds, server, heavy) in loads.items():
         title = (f"{name.capitalize()} page, warm full load (its script run: {server:.2f} s; "
-                 f"draws {heavy or 'no Plotly chart or dataframe'})")
+                 f"draws {heavy or 'no chart or dataframe'})")
         figures.append(Figure(title, seconds, "s", hello["load"], HELLO_FLOOR, target,
                               higher_is_better=False))
         if heavy:

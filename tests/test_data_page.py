@@ -51,11 +51,22 @@ def test_import_from_a_path_shows_per_model_summary(app, tmp_path):
     table = next(d.value for d in app.dataframe if "answered" in d.value.columns)
     assert table["model"].tolist() == ["big", "cheap"]
     assert table["cheapest_best_share"].tolist() == [0.5, 0.5]
-    charts = {json.loads(c.proto.spec)["data"][0]["type"]: json.loads(c.proto.spec)
-              for c in app.get("plotly_chart")}
-    scatter, heatmap = charts["scatter"]["data"][0], charts["heatmap"]["data"][0]
-    assert sorted(scatter["text"]) == ["big", "cheap"]
-    assert heatmap["x"] == ["big", "cheap", "oracle"] and heatmap["texttemplate"] == "%{z:.2f}"
+    charts = {json.loads(c.proto.spec).get("title", "heatmap"): c.proto
+              for c in app.get("vega_lite_chart")}
+    assert not app.get("plotly_chart")  # no Plotly front end to load on the Data page
+    points = _chart_data(charts["Cost vs quality"])
+    assert sorted(points["name"]) == ["big", "cheap", "oracle"]
+    assert points.set_index("name").loc["oracle", "cost"] == pytest.approx(0.0055)
+    heatmap = json.loads(charts["heatmap"].spec)
+    assert heatmap["layer"][0]["encoding"]["x"]["sort"] == ["big", "cheap", "oracle"]
+    assert len(_chart_data(charts["heatmap"])) == 3  # one task x (2 models + oracle)
+
+
+def _chart_data(proto):
+    """A native chart's data, as Streamlit sends it (Arrow)."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(proto.data.data).read_all().to_pandas()
 
 
 def test_table_heatmap_reads_like_the_table_with_labels_escaped():

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from app.data.importers import traffic
-from app.present.figures import table_heatmap
-from app.present.text import plain, svg
+from app.present import data_charts
+from app.present.text import plain
 from app.store import summary
 from app.store.datasets import Dataset
 from app.ui import resources
@@ -84,10 +83,12 @@ def dataset_view(dataset: Dataset) -> None:
     order = [m for m in models["model"] if m in pivot.columns] + ["oracle"]
     pivot = pivot[order]
     left, right = st.columns([2, 3])
-    left.plotly_chart(_cost_quality(models, oracle), key="cost_quality")
+    left.vega_lite_chart(*data_charts.cost_quality(models, oracle), key="cost_quality",
+                         alt="Each model's mean cost per query against its mean score")
     with right:
         st.markdown("**Mean score per task**")
-        st.plotly_chart(_heatmap(pivot), key="task_heatmap")
+        st.vega_lite_chart(*data_charts.score_heatmap(pivot), key="task_heatmap",
+                           alt="Each model's mean score on each task")
     with folded("Per-task table", "fold_task_table") as shown:
         if shown:
             counts = tasks[tasks["model"] == "oracle"].set_index("task")["answered"]
@@ -106,32 +107,6 @@ def browse(dataset_id: int, tasks: list[str]) -> None:
     st.caption(f"{len(found):,} queries shown (at most 200).")
     st.dataframe(found, hide_index=True, key="browse_table",
                  column_config={"question": st.column_config.TextColumn(width="large")})
-
-
-def _cost_quality(models: pd.DataFrame, oracle: dict) -> go.Figure:
-    """Each model's mean cost and score (go.Scatter: px.scatter took ~100 ms a run)."""
-    known = models.dropna(subset=["mean_cost_usd"])
-    names = [svg(m) for m in known["model"]]
-    fig = go.Figure(go.Scatter(
-        x=known["mean_cost_usd"], y=known["mean_score"], text=names, mode="markers+text",
-        textposition="top center", marker={"size": 10}, textfont={"size": 10}, name="",
-        hovertemplate="%{text}<br>mean cost $%{x:.6f}<br>mean score %{y:.3f}<extra></extra>"))
-    fig.update_layout(title="Cost vs quality", xaxis_title="Mean cost per query ($)",
-                      yaxis_title="Mean score")
-    if not known.empty and (known["mean_cost_usd"] > 0).all():
-        fig.update_xaxes(type="log")
-    if oracle["oracle_cost_usd"] and oracle["oracle_cost_usd"] > 0:
-        fig.add_scatter(x=[oracle["oracle_cost_usd"]], y=[oracle["oracle_score"]],
-                        mode="markers+text", text=["oracle"], textposition="bottom center",
-                        marker={"symbol": "star", "size": 14}, name="oracle")
-    fig.update_layout(showlegend=False, height=420, margin={"t": 40, "b": 10})
-    return fig
-
-
-def _heatmap(pivot: pd.DataFrame) -> go.Figure:
-    fig = table_heatmap(pivot, "mean score", text=".2f", zmin=0.0, zmax=1.0)
-    fig.update_layout(height=max(260, 34 * len(pivot) + 120), margin={"t": 10, "b": 10})
-    return fig
 
 
 def _usd(value: float | None) -> str:

@@ -1,0 +1,43 @@
+"""The Data page's Vega-Lite charts: what they plot, in which order, on which scale."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from app.present.data_charts import cost_quality, score_heatmap
+
+
+def _models(costs):
+    return pd.DataFrame({"model": ["big", "cheap", "free"][:len(costs)],
+                         "mean_score": [0.9, 0.6, 0.3][:len(costs)], "mean_cost_usd": costs})
+
+
+def test_cost_quality_plots_priced_models_and_the_oracle_on_a_log_axis():
+    points, spec = cost_quality(_models([0.01, 0.001, np.nan]),
+                                {"oracle_cost_usd": 0.002, "oracle_score": 0.95})
+    assert points["name"].tolist() == ["big", "cheap", "oracle"]  # the unpriced one left out
+    assert points["kind"].tolist() == ["model", "model", "oracle"]
+    assert points["cost"].tolist() == [0.01, 0.001, 0.002]
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
+    assert spec["layer"][1]["encoding"]["text"] == {"field": "name"}  # every point named
+
+
+def test_cost_quality_keeps_a_linear_axis_when_a_model_is_free():
+    points, spec = cost_quality(_models([0.01, 0.001, 0.0]),
+                                {"oracle_cost_usd": 0.0, "oracle_score": 0.95})
+    assert points["name"].tolist() == ["big", "cheap", "free"]  # no oracle at $0
+    assert spec["layer"][0]["encoding"]["x"]["scale"] == {}  # log(0) has no place
+
+
+def test_score_heatmap_keeps_the_tables_order_and_leaves_unanswered_cells_blank():
+    pivot = pd.DataFrame([[0.5, np.nan, 0.75], [0.25, 1.0, 1.0]],
+                         index=pd.Index(["math", "<b>code</b>"], name="task"),
+                         columns=pd.Index(["zeta", "alpha", "oracle"], name="model"))
+    cells, spec = score_heatmap(pivot)
+    assert len(cells) == 5  # math x alpha was never answered
+    assert cells.set_index(["task", "model"]).loc[("<b>code</b>", "alpha"), "score"] == 1.0
+    x, y = (spec["layer"][0]["encoding"][axis] for axis in ("x", "y"))
+    assert x["sort"] == ["zeta", "alpha", "oracle"]  # not alphabetical
+    assert y["sort"] == ["math", "<b>code</b>"]  # drawn as text by Vega, not as markup
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [0, 1]
