@@ -15,7 +15,8 @@ PAYLOADS = [
     "a very long line " + "x" * 20_000,
     "'; DROP TABLE outcomes; --",
 ]
-HOSTILE_MODELS = ["<b>model-bold</b>", "m](javascript:window.__pwned='model')"]
+HOSTILE_MODELS = ["<img src=x onerror=\"window.__pwned='model'\"><b>model-bold</b>",
+                  "m](javascript:window.__pwned='model')"]
 HOSTILE_NAME = "<img src=x onerror=window.__pwned='name'>"
 
 

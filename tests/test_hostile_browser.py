@@ -8,7 +8,7 @@ from app.data.importers import import_path
 from app.embed import maps
 from app.embed.embeddings import default_encoder
 from app.store.db import open_store
-from tests.hostile import HOSTILE_NAME, write_log
+from tests.hostile import HOSTILE_MODELS, HOSTILE_NAME, write_log
 from tests.serve import ARTIFACTS, streamlit_server, wait_for_app
 from tests.test_browser_data import browser  # noqa: F401  (the shared Chromium fixture)
 
@@ -43,6 +43,8 @@ def test_nothing_injected_runs_on_any_page(browser, tmp_path, monkeypatch):  # n
             page.screenshot(path=str(ARTIFACTS / f"hostile_{name or 'data'}.png"))
         page.goto(url)
         wait_for_app(page)
+        assert HOSTILE_MODELS[0] in _heatmap_tooltips(page)  # shown as text, not run
+        assert page.evaluate("() => window.__pwned") is None
         page.get_by_text("Browse queries").click()
         page.get_by_label("Text contains").fill("'; DROP TABLE outcomes; --")
         page.keyboard.press("Enter")
@@ -54,3 +56,18 @@ def test_nothing_injected_runs_on_any_page(browser, tmp_path, monkeypatch):  # n
     store = open_store(db)
     assert store.rows("SELECT count(*) FROM outcomes")[0][0] == 16  # nothing dropped
     store.close()
+
+
+def _heatmap_tooltips(page) -> str:
+    """The text of every tooltip the Data page's task x model heatmap shows under a pointer
+    swept over it (Vega-Lite's tooltip handler writes each into one element)."""
+    heatmap = page.locator("[data-testid='stVegaLiteChart']").nth(1)
+    heatmap.scroll_into_view_if_needed()
+    box = heatmap.bounding_box()
+    seen = []
+    for i in range(1, 20):
+        for j in range(1, 8):
+            page.mouse.move(box["x"] + box["width"] * i / 20, box["y"] + box["height"] * j / 8)
+            seen.append(page.evaluate("() => (document.getElementById('vg-tooltip-element')"
+                                      " || {}).innerText || ''"))
+    return "\n".join(seen)
