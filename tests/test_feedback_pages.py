@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -105,6 +107,10 @@ def test_learning_page_shows_the_bandit_and_off_policy_table(app):
     assert metrics["Votes learned from"] == "12" and metrics["Models it knows"] == "2"
     table = app.dataframe[0].value
     assert "bandit" in set(table["router"]) and {"IPS", "doubly robust"} <= set(table.columns)
+    charts = [json.loads(c.proto.spec) for c in app.get("vega_lite_chart")]
+    assert not app.get("plotly_chart")  # no Plotly front end to load on the Learning page
+    bars = next(c for c in charts if "y2" in c["layer"][-1]["encoding"])  # the posterior
+    assert set(bars["layer"][0]["encoding"]["x"]["sort"]) == {"gemma3", "smollm2"}
 
 
 def test_a_second_click_on_a_labelled_pair_counts_nothing(monkeypatch):

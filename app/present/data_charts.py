@@ -4,7 +4,8 @@ The Data page is where every visit starts. With a Plotly chart on it, each load 
 Plotly's front end: the page took 1.89 s in Chromium with its two Plotly charts and 1.27 s
 with these (bench/pages.py measures the same cost in its floor apps). Vega-Lite draws text
 as text, never as markup, so names need no escaping; its tooltips escape HTML too. The Map
-and the Compare page keep Plotly (lasso selection; the report's interactive charts).
+and the Compare page keep Plotly (lasso selection; the report's interactive charts); the
+Learning page draws with Vega-Lite as well (present/learning_charts.py).
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
+from app.present import learning_charts
 from app.present.text import plain
 from app.routing import catalog, learning
 from app.routing.configs import RouterConfig, build_router, saved_configs
@@ -18,32 +18,6 @@ from app.ui import resources
 from app.ui.context import PageContext
 from app.ui.router_choice import load_router
 from routers.simulate import simulate
-
-
-def posterior_chart(history: History) -> go.Figure:
-    post = history.posterior.sort_values("mean", ascending=False)
-    fig = go.Figure(go.Bar(x=post["model"], y=post["mean"],
-                           error_y={"type": "data", "array": post["std"]},
-                           marker_color="#3b5bdb"))
-    fig.update_layout(height=320, margin={"t": 10, "b": 10},
-                      yaxis_title="predicted reward (± posterior std)")
-    return fig
-
-
-def reward_chart(history: History, window: int = 20) -> go.Figure:
-    log = history.log
-    fig = go.Figure()
-    fig.add_scatter(x=log["step"], y=log["reward"].rolling(window, min_periods=1).mean(),
-                    name=f"reward (rolling mean of {window})")
-    if log["oracle"].notna().any():
-        known = log[log["oracle"].notna()]
-        fig.add_scatter(x=known["step"], y=(known["oracle"] - known["reward"]).cumsum(),
-                        name="cumulative regret vs oracle", yaxis="y2")
-        fig.update_layout(yaxis2={"overlaying": "y", "side": "right",
-                                  "title": "cumulative regret"})
-    fig.update_layout(height=320, margin={"t": 10, "b": 10}, xaxis_title="vote",
-                      yaxis_title="reward", legend={"orientation": "h", "y": -0.25})
-    return fig
 
 
 def what_if(config: RouterConfig, dataset: Dataset, steps: int) -> None:
@@ -58,13 +32,9 @@ def what_if(config: RouterConfig, dataset: Dataset, steps: int) -> None:
     oracle = np.nan_to_num(outcomes.reward).max(axis=1).mean()
     window = max(10, steps // 20)
     curve = pd.Series(run.reward).rolling(window, min_periods=window).mean()
-    fig = go.Figure()
-    fig.add_scatter(y=curve, name=f"{config.name}: reward (rolling {window})")
-    fig.add_hline(y=best_single, line_dash="dash", annotation_text="best single model")
-    fig.add_hline(y=oracle, line_dash="dot", annotation_text="oracle")
-    fig.update_layout(height=320, margin={"t": 10, "b": 10}, xaxis_title="vote",
-                      yaxis_title="reward")
-    st.plotly_chart(fig, key="what_if_chart")
+    st.vega_lite_chart(*learning_charts.what_if(
+        curve, f"{config.name}: reward (rolling {window})", best_single, oracle),
+        key="what_if_chart", alt="The simulated bandit's reward over the votes")
     last = run.reward[-window:].mean()
     st.caption(f"Last {window} votes: mean reward {last:.3f} vs best single model "
                f"{best_single:.3f} (oracle {oracle:.3f}); explored on "
@@ -85,9 +55,11 @@ def belief_panel(past: History) -> None:
         return
     left, right = st.columns(2)
     left.markdown("**What it believes (averaged over the queries it saw)**")
-    left.plotly_chart(posterior_chart(past), key="posterior")
+    left.vega_lite_chart(*learning_charts.posterior(past.posterior), key="posterior",
+                         alt="Each model's predicted reward with its posterior std")
     right.markdown("**Reward over time**")
-    right.plotly_chart(reward_chart(past), key="rewards")
+    right.vega_lite_chart(*learning_charts.rewards(past.log), key="rewards",
+                          alt="Reward and cumulative regret over the votes")
 
 
 def replay_panel(store: Store, book: BanditBook, config: RouterConfig) -> None:
@@ -101,7 +73,9 @@ def replay_panel(store: Store, book: BanditBook, config: RouterConfig) -> None:
     kind = st.radio("Kind", catalog.kinds(catalog.ONLINE), horizontal=True, key="replay_kind")
     params = {catalog.kind(kind).explore_param: alpha}
     replayed = learning.history(store, RouterConfig(config.name, kind, params), book.encoder)
-    st.plotly_chart(posterior_chart(replayed), key="replay_posterior")
+    st.vega_lite_chart(*learning_charts.posterior(replayed.posterior),
+                       key="replay_posterior",
+                       alt="Each model's predicted reward after the replay")
 
 
 def off_policy_panel(ctx: PageContext, book: BanditBook, config: RouterConfig,
