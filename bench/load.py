@@ -12,20 +12,19 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.pages import in_shell
 from bench.report import ROOT, Figure
 
 SESSIONS, SECONDS = 20, 120
 TARGET = "p95 <= 5 s, no errors, votes stored exactly once (issue 18)"
 
-# Streamlit's floor for the same Chromium sessions: the Label page's shell and widgets (the
-# navigation of 8 pages, the sidebar box, the mode control, slider and toggle, a fragment with the
-# progress bar, the query and two answers in boxes, a "better" button under each) with
-# nothing behind them: a click only counts in session state. Twenty tabs drawing on the
-# server's 2 cores pay for their own pages; this says how much of a first load is that.
-LABEL_FLOOR = """import streamlit as st
-
-st.set_page_config(page_title="floor", layout="wide")
-THUMBS, PAIR = "thumbs on each answer", "pick the better of two"
+# Streamlit's floor for the same Chromium sessions: the Label page's widgets in routelab's
+# shell (bench/pages.py: navigation of 8 pages, the sidebar box), the mode control, slider
+# and toggle, a fragment with the progress bar, the query and two answers in boxes, a
+# "better" button under each, with nothing behind them: a click only counts in session
+# state. Twenty tabs drawing on the server's 2 cores pay for their own pages; this says how
+# much of a first load is that.
+LABEL_FLOOR = in_shell('''THUMBS, PAIR = "thumbs on each answer", "pick the better of two"
 
 
 def better():
@@ -50,28 +49,14 @@ def panel(mode):
                 st.feedback("thumbs", key=f"thumb_{n}_{i}")
 
 
-def label():
+def shown():
     left, middle, right = st.columns(3)
     mode = left.segmented_control("How", [THUMBS, PAIR], default=THUMBS, key="label_mode",
                                   required=True)
     middle.slider("Answers shown", 2, 4, 3, disabled=mode == PAIR)
     right.toggle("Hide model names", value=True)
     panel(mode)
-
-
-def other():
-    st.write("Another page")
-
-
-TITLES = ["Data", "Map", "Routers", "Compare", "Playground", "Label", "Learning", "Models"]
-navigation = st.navigation([st.Page(label if t == "Label" else other, title=t,
-                                    url_path=t.lower(), default=t == "Data",
-                                    icon=":material/database:") for t in TITLES])
-with st.sidebar:
-    st.selectbox("Dataset", ["demo", "demo-probes"])
-st.title(navigation.title)
-navigation.run()
-"""
+''', at="Label")
 FLOOR_NAME = "Streamlit's floor: the Label page's widgets, nothing behind them, same tabs"
 
 

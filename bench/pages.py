@@ -58,18 +58,21 @@ FRAME = f"st.dataframe(pd.DataFrame({{'a': [1, 2], 'b': [3, {SAID}]}}))\n"
 VEGA = (f"st.vega_lite_chart(pd.DataFrame({{'x': ['a', 'b'], 'y': [1, 2 + {SAID}]}}), "
         "{'mark': 'bar', 'encoding': {'x': {'field': 'x', 'type': 'nominal'}, "
         "'y': {'field': 'y', 'type': 'quantitative'}}})\n")
-# routelab's shell around the same widget: every page sits in it, so a page without charts
-# is also set beside it (Streamlit's navigation, a material icon per page, the sidebar box)
-SHELL = """import streamlit as st
+# routelab's shell: every page sits in it, so a page without charts is also set beside it
+# (Streamlit's navigation, a material icon per page, the sidebar box)
+SHELL_TOP = """import streamlit as st
 
 st.set_page_config(page_title="floor", layout="wide")
+"""
+SHELL_NAVIGATION = """
 
+def elsewhere():
+    st.write("Another page")
 
-def hello():
-""" + textwrap.indent(WIDGET, "    ") + """
 
 TITLES = ["Data", "Map", "Routers", "Compare", "Playground", "Label", "Learning", "Models"]
-navigation = st.navigation([st.Page(hello, title=t, url_path=t.lower(), default=t == "Data",
+navigation = st.navigation([st.Page(shown if t == {at!r} else elsewhere, title=t,
+                                    url_path=t.lower(), default=t == "Data",
                                     icon=":material/database:") for t in TITLES])
 with st.sidebar:
     st.selectbox("Dataset", ["demo", "demo-probes"])
@@ -77,6 +80,15 @@ with st.sidebar:
 st.title(navigation.title)
 navigation.run()
 """
+
+
+def in_shell(code: str, at: str = "Data") -> str:
+    """A floor app inside routelab's shell: `code` defines `shown()`, the page titled `at`
+    (at /label for "Label"; Data is the root); the other pages show one line."""
+    return SHELL_TOP + "\n\n" + code + SHELL_NAVIGATION.format(at=at)
+
+
+SHELL = in_shell("def shown():\n" + textwrap.indent(WIDGET, "    "))
 SHELL_FLOOR = ("the same inside routelab's shell (navigation of 8 pages with icons, a "
                "sidebar selectbox)")
 FLOORS = {
