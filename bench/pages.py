@@ -7,10 +7,10 @@ hashed scripts as immutable, so after the first visit a new tab reads them from 
 one-widget app's loads in a fresh profile are reported apart). Beside the one-widget floor
 the same run measures Streamlit's own cost of the heavy elements routelab's pages draw:
 the one-widget app with one small Plotly chart, with one small dataframe, with both, and
-with a dataframe and a small Vega-Lite chart (Streamlit's native chart, which the Data page
-draws; their front-end code is loaded on first use; the button's click redraws them). Each
-page and interaction is set beside the floor app with the same heavy elements as well as
-beside the one-widget floor.
+with a dataframe and a small Vega-Lite chart (Streamlit's native chart, which the Data,
+Compare and Learning pages draw; their front-end code is loaded on first use; the button's
+click redraws them). Each page and interaction is set beside the floor app with the same
+heavy elements as well as beside the one-widget floor.
 
 A page is "ready" once the script run is over (Streamlit's own script state) and the page
 has not changed for QUIET_MS; its time is that of its last change, read from a
@@ -328,7 +328,7 @@ def run() -> list[Figure]:
                                   same, higher_is_better=False))
     # an interaction that redraws charts beside the floor app whose click redraws the same
     # kinds of element (the one-widget click, the target, is given in the name)
-    redraws = {"Map: λ slider": "Plotly", "Compare: router picker": "Plotly and dataframe",
+    redraws = {"Map: λ slider": "Plotly", "Compare: router picker": "dataframe and Vega-Lite",
                "Label: a vote": ""}
     for title, seconds in clicks.items():
         floor_name = element_floor(redraws[title])

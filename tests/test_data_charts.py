@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from app.present.data_charts import cost_quality, score_heatmap
+from app.present.heatmap import heatmap
 
 
 def _models(costs):
@@ -36,8 +37,22 @@ def test_score_heatmap_keeps_the_tables_order_and_leaves_unanswered_cells_blank(
                          columns=pd.Index(["zeta", "alpha", "oracle"], name="model"))
     cells, spec = score_heatmap(pivot)
     assert len(cells) == 5  # math x alpha was never answered
-    assert cells.set_index(["task", "model"]).loc[("<b>code</b>", "alpha"), "score"] == 1.0
+    assert cells.set_index(["row", "column"]).loc[("<b>code</b>", "alpha"), "value"] == 1.0
     x, y = (spec["layer"][0]["encoding"][axis] for axis in ("x", "y"))
     assert x["sort"] == ["zeta", "alpha", "oracle"]  # not alphabetical
     assert y["sort"] == ["math", "<b>code</b>"]  # drawn as text by Vega, not as markup
     assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [0, 1]
+
+
+def test_a_count_heatmap_spans_its_data_and_labels_dark_cells_in_white():
+    """The pairwise view's battles per pair: no fixed range, counts without decimals."""
+    pivot = pd.DataFrame([[0, 30], [30, 0]], index=["a", "b"], columns=["a", "b"])
+    cells, spec = heatmap(pivot, "battles", row="model", column="vs model", fmt=",.0f",
+                          scheme="blues")
+    rect, text = spec["layer"]
+    assert rect["encoding"]["color"]["scale"] == {"scheme": "blues"}  # the data's range
+    assert [t["title"] for t in rect["encoding"]["tooltip"]] == ["model", "vs model",
+                                                                 "battles"]
+    assert text["encoding"]["text"]["format"] == ",.0f"
+    assert text["encoding"]["color"]["condition"]["test"] == "datum.value > 18.0"
+    assert len(cells) == 4  # a zero is a count, not a blank

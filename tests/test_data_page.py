@@ -69,23 +69,6 @@ def _chart_data(proto):
     return pa.ipc.open_stream(proto.data.data).read_all().to_pandas()
 
 
-def test_table_heatmap_reads_like_the_table_with_labels_escaped():
-    import numpy as np
-    import pandas as pd
-
-    from app.present.figures import table_heatmap
-
-    pivot = pd.DataFrame([[0.5, 1.0], [0.25, np.nan]], index=["<b>math</b>", "code"],
-                         columns=["a&b", "c"])
-    figure = table_heatmap(pivot, "quality", zmin=0.0, zmax=1.0)
-    trace = figure.data[0]
-    assert list(trace.y) == ["&lt;b&gt;math&lt;/b&gt;", "code"]  # first row on top:
-    assert figure.layout.yaxis.autorange == "reversed"
-    assert list(trace.x) == ["a&amp;b", "c"] and figure.layout.xaxis.side == "top"
-    assert np.array_equal(np.asarray(trace.z, dtype=float), pivot.to_numpy(), equal_nan=True)
-    assert (trace.zmin, trace.zmax) == (0, 1.0)
-
-
 def test_bad_file_shows_the_problem_and_keeps_running(app, tmp_path):
     log = write(tmp_path / "bad.csv", "prompt,model,score\nhi,a,maybe\n")
     app.run()

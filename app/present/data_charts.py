@@ -4,15 +4,15 @@ The Data page is where every visit starts. With a Plotly chart on it, each load 
 Plotly's front end: the page took 1.89 s in Chromium with its two Plotly charts and 1.27 s
 with these (bench/pages.py measures the same cost in its floor apps). Vega-Lite draws text
 as text, never as markup, so names need no escaping; its tooltips escape HTML too. The Map
-and the Compare page keep Plotly (lasso selection; the report's interactive charts); the
-Learning page draws with Vega-Lite as well (present/learning_charts.py).
+keeps Plotly (lasso selection); the Compare and Learning pages draw with Vega-Lite as well
+(present/compare_charts.py, present/learning_charts.py).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-HEATMAP_ROW = 30  # pixels per task row
+from app.present.heatmap import heatmap
 
 
 def cost_quality(models: pd.DataFrame, oracle: dict) -> tuple[pd.DataFrame, dict]:
@@ -50,30 +50,4 @@ def score_heatmap(pivot: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """(cells, spec): mean score per task (rows, in the pivot's order) and model (columns
     along the top, in its order), each cell labelled, coloured red to green over 0-1; a
     task a model never answered is left blank."""
-    cells = (pivot.rename_axis(index="task", columns="model").stack().dropna()
-             .rename("score").reset_index())
-    cells[["task", "model"]] = cells[["task", "model"]].astype(str)
-    x = {"field": "model", "type": "nominal", "title": None,
-         "sort": [str(c) for c in pivot.columns],
-         "axis": {"orient": "top", "labelAngle": -30, "labelOverlap": False,
-                  "labelLimit": 160}}
-    y = {"field": "task", "type": "nominal", "title": None,
-         "sort": [str(r) for r in pivot.index], "axis": {"labelLimit": 200}}
-    return cells, {
-        "height": max(140, HEATMAP_ROW * len(pivot)),
-        "layer": [
-            {"mark": "rect",
-             "encoding": {"x": x, "y": y,
-                          "color": {"field": "score", "type": "quantitative",
-                                    "title": "mean score",
-                                    "scale": {"scheme": "redyellowgreen", "domain": [0, 1]}},
-                          "tooltip": [{"field": "task"}, {"field": "model"},
-                                      {"field": "score", "title": "mean score",
-                                       "format": ".3f"}]}},
-            {"mark": {"type": "text", "fontSize": 11},
-             "encoding": {"x": x, "y": y,
-                          "text": {"field": "score", "type": "quantitative", "format": ".2f"},
-                          # light text on the scale's dark ends
-                          "color": {"condition": {"test": "datum.score < 0.15 || "
-                                                          "datum.score > 0.85",
-                                                  "value": "white"}, "value": "black"}}}]}
+    return heatmap(pivot, "mean score", domain=(0.0, 1.0))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from app.present.figures import table_heatmap
+from app.present.heatmap import heatmap
 from app.present.text import plain
 from app.store.datasets import Dataset
 from app.ui import resources
@@ -56,16 +55,16 @@ def battle_view(dataset: Dataset) -> None:
         st.dataframe(models, hide_index=True, column_config=MODEL_COLUMNS, key="pref_models")
     with right:
         st.markdown("**Battles per pair of models**")
-        st.plotly_chart(_pair_heatmap(pairs), key="pref_pairs_heatmap")
+        st.vega_lite_chart(*_pair_heatmap(pairs), key="pref_pairs_heatmap",
+                           alt="How many battles each pair of models played")
     st.markdown("**Outcomes per pair** (the first model is the earlier by name)")
     st.dataframe(pairs, hide_index=True, column_config=PAIR_COLUMNS, key="pref_pairs")
 
 
-def _pair_heatmap(pairs: pd.DataFrame) -> go.Figure:
+def _pair_heatmap(pairs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Battles per pair, mirrored so each model reads along its own row."""
     both = pd.concat([pairs, pairs.rename(columns={"first": "second", "second": "first"})])
     pivot = both.pivot_table(index="first", columns="second", values="battles",
                              aggfunc="sum", fill_value=0)
-    fig = table_heatmap(pivot, "battles", text=",.0f", colours="Blues")
-    fig.update_layout(height=max(260, 34 * len(pivot) + 120), margin={"t": 10, "b": 10})
-    return fig
+    return heatmap(pivot, "battles", row="model", column="vs model", fmt=",.0f",
+                   scheme="blues")

@@ -8,13 +8,8 @@ import numpy as np
 import streamlit as st
 
 from app.embed.embeddings import default_encoder
-from app.present.figures import (
-    budget_frame,
-    cost_column,
-    cost_quality,
-    metrics_frame,
-    slices_heatmap,
-)
+from app.present.compare_charts import cost_quality, slices_heatmap
+from app.present.comparison_tables import budget_frame, cost_column, metrics_frame
 from app.present.report import render
 from app.present.text import plain
 from app.routing import remembered
@@ -132,14 +127,14 @@ def run(dataset: Dataset, configs: list[RouterConfig], pair, n_boot: int,
 
 @st.cache_resource(show_spinner=False)
 def _shown_charts() -> resources.SharedResults:
-    """Each shown comparison's Plotly figures, keyed by the comparison itself."""
+    """Each shown comparison's charts, keyed by the comparison itself."""
     return resources.SharedResults(size=6)
 
 
 def charts(result: Comparison):
-    """(cost-quality chart, per-task heatmap), built once per comparison: every run of the
-    page (any widget, a new tab) shows the same result, and Plotly takes ~50 ms to build
-    them. A Comparison hashes by identity (eq=False), so it is its own key."""
+    """(cost-quality chart, per-task heatmap), each (data, Vega-Lite spec), built once per
+    comparison: every run of the page (any widget, a new tab) shows the same result. A
+    Comparison hashes by identity (eq=False), so it is its own key."""
     cache = _shown_charts()
     found = cache.get(result)
     if found is None:
@@ -158,7 +153,9 @@ def show(result: Comparison, dataset_name: str, kept_at: dt.datetime | None) -> 
     for line in summary(result):
         st.markdown(f"- {plain(line)}")
     chart, by_task = charts(result)
-    st.plotly_chart(chart, key="compare_chart")
+    st.vega_lite_chart(*chart, key="compare_chart",
+                       alt="Each router's quality against its cost, beside the single models, "
+                           "the oracle, random routing and the Zero router")
     if any(not c.deployable for c in {**result.routers, **result.references}.values()):
         st.caption("**[not deployable]**: reads the gold label or a reference answer while "
                    "deciding (the oracle, offline simulated judges). An upper bound, not a "
@@ -195,7 +192,8 @@ def show(result: Comparison, dataset_name: str, kept_at: dt.datetime | None) -> 
                          c: st.column_config.NumberColumn(format="$%.3f") for c in (
                              "budget ($/1k)", "point cost ($/1k)", "training cost ($/1k)")})
     st.subheader("By task")
-    st.plotly_chart(by_task, key="compare_slices")
+    st.vega_lite_chart(*by_task, key="compare_slices",
+                       alt="Each router's and model's quality on each task")
     st.subheader("Where each router misroutes")
     cols = st.columns(min(4, max(1, len(result.routers))))
     for i, name in enumerate(result.routers):
