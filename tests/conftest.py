@@ -57,6 +57,18 @@ def llmrouter_dir() -> Path:
     return LLMROUTER
 
 
+def vega_charts(app) -> list[tuple[dict, object]]:
+    """An AppTest page's native (Vega-Lite) charts in page order: (spec, its data as the
+    DataFrame Streamlit sends over Arrow)."""
+    import json
+
+    import pyarrow as pa
+
+    return [(json.loads(c.proto.spec),
+             pa.ipc.open_stream(c.proto.data.data).read_all().to_pandas())
+            for c in app.get("vega_lite_chart")]
+
+
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path

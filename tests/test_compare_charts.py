@@ -87,7 +87,8 @@ def test_without_any_cost_the_chart_is_headline_quality_bars(store, tmp_path):
     assert bars["quality"].is_monotonic_decreasing  # best first
     kinds = dict(zip(bars["name"], bars["kind"], strict=True))
     assert kinds["my-knn"] == "router" and kinds["oracle [not deployable]"] == "not deployable"
-    assert spec["layer"][0]["encoding"]["x"]["sort"] == bars["name"].tolist()
+    names = spec["layer"][0]["encoding"]["y"]
+    assert names["sort"] == bars["name"].tolist() and names["axis"]["labelLimit"] == 0
 
 
 def test_the_by_task_heatmap_marks_what_is_not_deployable(store, tmp_path):

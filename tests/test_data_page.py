@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.data.importers import import_path
 from app.present.text import plain
 from app.store.db import open_store
-from tests.conftest import REPO, write
+from tests.conftest import REPO, vega_charts, write
 
 MAIN = str(REPO / "app" / "main.py")
 
@@ -51,22 +49,14 @@ def test_import_from_a_path_shows_per_model_summary(app, tmp_path):
     table = next(d.value for d in app.dataframe if "answered" in d.value.columns)
     assert table["model"].tolist() == ["big", "cheap"]
     assert table["cheapest_best_share"].tolist() == [0.5, 0.5]
-    charts = {json.loads(c.proto.spec).get("title", "heatmap"): c.proto
-              for c in app.get("vega_lite_chart")}
+    charts = {spec.get("title", "heatmap"): (spec, data) for spec, data in vega_charts(app)}
     assert not app.get("plotly_chart")  # no Plotly front end to load on the Data page
-    points = _chart_data(charts["Cost vs quality"])
+    points = charts["Cost vs quality"][1]
     assert sorted(points["name"]) == ["big", "cheap", "oracle"]
     assert points.set_index("name").loc["oracle", "cost"] == pytest.approx(0.0055)
-    heatmap = json.loads(charts["heatmap"].spec)
+    heatmap, cells = charts["heatmap"]
     assert heatmap["layer"][0]["encoding"]["x"]["sort"] == ["big", "cheap", "oracle"]
-    assert len(_chart_data(charts["heatmap"])) == 3  # one task x (2 models + oracle)
-
-
-def _chart_data(proto):
-    """A native chart's data, as Streamlit sends it (Arrow)."""
-    import pyarrow as pa
-
-    return pa.ipc.open_stream(proto.data.data).read_all().to_pandas()
+    assert len(cells) == 3  # one task x (2 models + oracle)
 
 
 def test_bad_file_shows_the_problem_and_keeps_running(app, tmp_path):

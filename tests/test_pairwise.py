@@ -19,7 +19,7 @@ from app.routing.preferences import (
 )
 from routers.pairwise import Battles, BradleyTerryMF, CentroidWinRate, KNNWinRate
 from routers.winrate import win_rate_table
-from tests.conftest import SHARED, snapshot, write
+from tests.conftest import SHARED, snapshot, vega_charts, write
 
 FAST = "hashing-ngrams-512"  # a real, fast encoder: these tests are about the pipeline
 
@@ -295,10 +295,19 @@ def test_the_data_page_shows_battles_and_the_compare_panel_win_rates(page_db):
     assert metrics["Battles"] == "120" and metrics["Models"] == "2"
     pairs = next(d.value for d in app.dataframe if "first" in d.value.columns)
     assert pairs["battles"].tolist() == [120]
+    [(_, cells)] = vega_charts(app)  # battles per pair, mirrored: each model's own row
+    assert sorted(cells["value"]) == [120, 120] and set(cells["row"]) == set(cells["column"])
     panel = AppTest.from_function(_compare_panel, default_timeout=60).run()
     assert not panel.exception and not panel.error, [e.value for e in panel.error]
     table = panel.dataframe[0].value
     assert {"bt-mf", "knn-winrate", "centroid-winrate"} <= set(table["name"])
+    [(spec, bars)] = vega_charts(panel)
+    assert bars["win_rate"].is_monotonic_decreasing  # best first
+    kinds = dict(zip(bars["name"], bars["kind"], strict=True))
+    assert kinds["bt-mf"] == "router" and "not deployable" in kinds.values()
+    assert any(layer.get("encoding", {}).get("x", {}).get("datum") == 0.5
+               for layer in spec["layer"])  # the reference's own line
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] == 0  # names read whole
     panel.selectbox(key="pref_reference").set_value("beta").run()
     assert not panel.exception
     assert "involving beta" in panel.caption[0].value

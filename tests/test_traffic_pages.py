@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from app.data.importers import import_path
 from app.present.text import plain
 from app.store.db import open_store
-from tests.conftest import REPO
+from tests.conftest import REPO, vega_charts
 from tests.traffic_logs import FAST, call, failure, save_single, scored_log, write_log
 
 pytestmark = pytest.mark.slow
@@ -57,6 +57,13 @@ def test_data_page_shows_the_savings_view(app):
     assert plain(DEAR) in said and plain("Failed calls, not counted as answers: 1") in said
     assert any("error" in d.value.columns for d in app.dataframe)  # failed calls, kept
     assert app.get("download_button"), "the stakeholder report is offered"
+    assert not app.get("plotly_chart")  # no Plotly front end to load on the Data page
+    (spend_spec, spend), (share_spec, share) = vega_charts(app)
+    assert spend["bar"].tolist() == ["as routed", f"all to {DEAR}"]
+    assert spend["label"].iloc[1] == metrics["All to the strongest"]
+    assert spend_spec["title"].startswith("Spend on 6 comparable calls")
+    assert share.groupby("period")["share"].sum().round(9).eq(1).all()  # each bar is 100%
+    assert set(share["model"]) == {CHEAP, DEAR} and share["calls"].sum() == 6
 
 
 def test_label_page_scores_a_traffic_answer_and_the_bandit_learns(app):

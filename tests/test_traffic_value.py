@@ -95,7 +95,8 @@ def test_the_report_carries_the_savings_section(store, tmp_path):
     page = render_traffic(found)
     assert "Savings on real traffic" in page and "would have cost" in page
     assert f"${found.saved:,.4f}" in page and "Quality where labelled" in page
-    assert "<script src=" not in page  # plotly.js inlined: the file works offline
+    assert "<script src=" not in page and page.count("window.vegaEmbed=") == 1  # offline
+    assert 'vegaEmbed("#spend"' in page and 'vegaEmbed("#share"' in page
 
 
 def _tiny_log(store, tmp_path, propensities):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 ROW = 30  # pixels per table row
-LABEL_LIMIT = 160  # pixels of a column's name before it is cut short with an ellipsis
+LABEL_LIMIT = 360  # pixels of a column's name (about 55 characters) before it is cut short
 
 
 def heatmap(pivot: pd.DataFrame, value: str, row: str = "task", column: str = "model",
@@ -29,9 +29,10 @@ def heatmap(pivot: pd.DataFrame, value: str, row: str = "task", column: str = "m
          "axis": {"orient": "top", "labelAngle": -30, "labelOverlap": False,
                   "labelLimit": LABEL_LIMIT}}
     y = {"field": "row", "type": "nominal", "title": None,
-         "sort": [str(r) for r in pivot.index], "axis": {"labelLimit": 200}}
+         "sort": [str(r) for r in pivot.index], "axis": {"labelLimit": LABEL_LIMIT}}
     colour = {"field": "value", "type": "quantitative", "title": value,
-              "scale": {"scheme": scheme} | ({"domain": list(domain)} if domain else {})}
+              "scale": {"scheme": scheme} | ({"domain": list(domain)} if domain else {}),
+              "legend": {"format": fmt}}
     # Streamlit fits the whole chart, the slanted names along the top included, into the
     # height: leave them their room (half a name's length, at -30 degrees)
     longest = max((len(str(c)) for c in pivot.columns), default=0)

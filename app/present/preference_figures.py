@@ -1,14 +1,15 @@
-"""Figures and tables of a pairwise evaluation: win rates against a reference model."""
+"""The chart and table of a pairwise evaluation: win rates against a reference model. The
+chart is a Vega-Lite (data, spec) pair for Streamlit's native chart element."""
 
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from app.present.text import svg
 from app.routing.preferences import PreferenceEvaluation
 
 ROUTER_COLOUR, BASELINE_COLOUR, ORACLE_COLOUR = "#1f77b4", "#888", "#d62728"
+BAR = 28  # pixels per bar
+AXIS_AND_LEGEND = 130  # pixels: Streamlit fits the axis and legend into the height too
 
 
 def win_rate_frame(evaluation: PreferenceEvaluation) -> pd.DataFrame:
@@ -20,26 +21,48 @@ def win_rate_frame(evaluation: PreferenceEvaluation) -> pd.DataFrame:
         ["name", "win_rate", "ci_low", "ci_high", "battles", "deployable"]]
 
 
-def win_rate_bars(evaluation: PreferenceEvaluation, routers: tuple[str, ...] = ()) -> go.Figure:
-    """Win rate against the reference with bootstrap intervals, best first; the 0.5 line is
-    the reference itself."""
+def win_rate_bars(evaluation: PreferenceEvaluation,
+                  routers: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict]:
+    """Win rate against the reference with bootstrap intervals, best first, as (data,
+    Vega-Lite spec); the 0.5 line is the reference itself. Bars along, so every name is
+    read whole, its [not deployable] mark included."""
     frame = win_rate_frame(evaluation).sort_values("win_rate", ascending=False)
-    colours = [ORACLE_COLOUR if not deployable else ROUTER_COLOUR if name in routers
-               else BASELINE_COLOUR
-               for name, deployable in zip(frame["name"], frame["deployable"], strict=True)]
-    labels = [svg(n) + ("" if d else " [not deployable]")
-              for n, d in zip(frame["name"], frame["deployable"], strict=True)]
-    fig = go.Figure(go.Bar(
-        x=labels, y=frame["win_rate"], marker_color=colours,
-        text=[f"{v:.3f}" for v in frame["win_rate"]],
-        error_y={"type": "data", "symmetric": False,
-                 "array": (frame["ci_high"] - frame["win_rate"]).tolist(),
-                 "arrayminus": (frame["win_rate"] - frame["ci_low"]).tolist()},
-        customdata=frame[["battles"]].to_numpy(),
-        hovertemplate="%{x}<br>win rate %{y:.3f}<br>%{customdata[0]} battles<extra></extra>"))
-    fig.add_hline(y=0.5, line_dash="dot", line_color="#555",
-                  annotation_text=f"{svg(evaluation.reference)} (0.5)")
-    fig.update_yaxes(title=f"Win rate against {svg(evaluation.reference)} (test battles)",
-                     range=[0, 1.05])
-    fig.update_layout(height=440, margin={"t": 30, "b": 10}, showlegend=False)
-    return fig
+    frame["label"] = [n + ("" if d else " [not deployable]")
+                      for n, d in zip(frame["name"], frame["deployable"], strict=True)]
+    frame["kind"] = ["not deployable" if not d else "router" if n in routers else "baseline"
+                     for n, d in zip(frame["name"], frame["deployable"], strict=True)]
+    y = {"field": "label", "type": "nominal", "title": None, "sort": frame["label"].tolist(),
+         "axis": {"labelLimit": 0, "labelOverlap": False}}
+    x = {"field": "win_rate", "type": "quantitative", "scale": {"domain": [0, 1]},
+         "title": f"Win rate against {evaluation.reference} (test battles)"}
+    once = {"values": [{}]}  # one line and one name, not one per bar
+    return frame, {
+        "height": BAR * len(frame) + AXIS_AND_LEGEND,
+        "layer": [
+            {"mark": "bar",
+             "encoding": {"x": x, "y": y,
+                          "color": {"field": "kind", "type": "nominal", "title": None,
+                                    "scale": {"domain": ["router", "baseline",
+                                                         "not deployable"],
+                                              "range": [ROUTER_COLOUR, BASELINE_COLOUR,
+                                                        ORACLE_COLOUR]},
+                                    "legend": {"orient": "bottom"}},
+                          "tooltip": [{"field": "label", "title": "name"},
+                                      {"field": "win_rate", "title": "win rate",
+                                       "format": ".3f"},
+                                      {"field": "ci_low", "title": "95% CI from",
+                                       "format": ".3f"},
+                                      {"field": "ci_high", "title": "to", "format": ".3f"},
+                                      {"field": "battles", "format": ","}]}},
+            {"mark": {"type": "rule", "strokeWidth": 1.5},  # the 95% interval
+             "encoding": {"y": y, "x": {"field": "ci_low", "type": "quantitative"},
+                          "x2": {"field": "ci_high"}}},
+            {"mark": {"type": "text", "align": "left", "dx": 4, "color": "white"},
+             "encoding": {"y": y, "x": {"datum": 0}, "text": {
+                 "field": "win_rate", "type": "quantitative", "format": ".3f"}}},
+            {"data": once, "mark": {"type": "rule", "strokeDash": [2, 3], "color": "#555"},
+             "encoding": {"x": {"datum": 0.5}}},
+            {"data": once, "mark": {"type": "text", "align": "left", "dx": 4, "dy": -6,
+                                    "baseline": "bottom", "color": "#555"},
+             "encoding": {"x": {"datum": 0.5}, "y": {"value": 0},
+                          "text": {"value": f"{evaluation.reference} (0.5)"}}}]}

@@ -1,16 +1,15 @@
-"""The Savings view's figures and words, shared by the Data page and the stakeholder report:
+"""The Savings view's charts and words, shared by the Data page and the stakeholder report:
 what real traffic cost against sending everything to the strongest model, where the calls
-went over time, and quality where labelled."""
+went over time, and quality where labelled. The charts are Vega-Lite (data, spec) pairs,
+drawn by Streamlit's native chart and, in the report, by the inlined Vega libraries."""
 
 from __future__ import annotations
 
 import html
 
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 
-from app.present.text import svg
+from app.present.vega_html import chart_html
 from app.routing.savings import Savings
 
 
@@ -47,27 +46,50 @@ def headline(s: Savings) -> list[str]:
     return lines
 
 
-def spend_figure(s: Savings) -> go.Figure:
+def spend_chart(s: Savings) -> tuple[pd.DataFrame, dict]:
     """As routed against all to the strongest model, on the calls both cover."""
-    names = ["as routed", f"all to {svg(s.strongest or '?')}"]
-    values = [s.actual, s.all_strongest or 0.0]
-    fig = go.Figure(go.Bar(x=names, y=values, marker_color=["#2b8a3e", "#868e96"],
-                           text=[usd(v) for v in (s.actual, s.all_strongest)],
-                           textposition="outside"))
-    fig.update_layout(height=320, margin={"t": 30, "b": 10}, yaxis_title="USD",
-                      title=f"Spend on {s.compared:,} comparable calls")
-    return fig
+    bars = pd.DataFrame({
+        "bar": ["as routed", f"all to {s.strongest or '?'}"],
+        "usd": [_dollars(s.actual), _dollars(s.all_strongest)],
+        "label": [usd(s.actual), usd(s.all_strongest)], "kind": ["routed", "strongest"]})
+    x = {"field": "bar", "type": "nominal", "title": None, "sort": bars["bar"].tolist(),
+         "axis": {"labelAngle": 0, "labelLimit": 240}}
+    y = {"field": "usd", "type": "quantitative", "title": "USD"}
+    return bars, {
+        "title": f"Spend on {s.compared:,} comparable calls", "height": 300,
+        "layer": [
+            {"mark": "bar",
+             "encoding": {"x": x, "y": y, "tooltip": [{"field": "bar", "title": "spend"},
+                                                      {"field": "label", "title": "USD"}],
+                          "color": {"field": "kind", "legend": None, "scale": {
+                              "domain": ["routed", "strongest"],
+                              "range": ["#2b8a3e", "#868e96"]}}}},
+            {"mark": {"type": "text", "dy": -8},
+             "encoding": {"x": x, "y": y, "text": {"field": "label"}}}]}
 
 
-def share_figure(s: Savings) -> go.Figure:
-    """Each model's share of the calls per hour or day."""
-    frame = s.share.assign(model=s.share["model"].map(svg))
-    fig = px.bar(frame, x="period", y="share", color="model", hover_data=["calls"],
-                 labels={"period": s.period, "share": "share of calls"},
-                 title=f"Share of calls per model, by {s.period}")
-    fig.update_layout(barmode="stack", height=320, margin={"t": 40, "b": 10},
-                      yaxis_tickformat=".0%", legend={"orientation": "h", "y": -0.25})
-    return fig
+def share_chart(s: Savings) -> tuple[pd.DataFrame, dict]:
+    """Each model's share of the calls per hour or day, stacked."""
+    unit = "yearmonthdatehours" if s.period == "hour" else "yearmonthdate"
+    bars = s.share.assign(period=pd.to_datetime(s.share["period"]).dt.strftime(
+        "%Y-%m-%dT%H:%M:%S"), model=s.share["model"].astype(str))  # read as local time
+    return bars, {
+        "title": f"Share of calls per model, by {s.period}", "height": 300,
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "period", "type": "temporal", "timeUnit": unit, "title": None},
+            "y": {"field": "share", "type": "quantitative", "title": "share of calls",
+                  "axis": {"format": ".0%"}},
+            "color": {"field": "model", "type": "nominal", "title": None},
+            "tooltip": [{"field": "period", "type": "temporal", "timeUnit": unit,
+                         "title": s.period},
+                        {"field": "model"}, {"field": "share", "format": ".1%"},
+                        {"field": "calls", "format": ","}]},
+        "config": {"legend": {"orient": "bottom"}}}
+
+
+def _dollars(value: float | None) -> float:
+    return 0.0 if value is None or pd.isna(value) else float(value)
 
 
 def quality_frame(s: Savings) -> pd.DataFrame:
@@ -75,12 +97,14 @@ def quality_frame(s: Savings) -> pd.DataFrame:
 
 
 def savings_html(s: Savings) -> str:
-    """The report's Savings section (plotly.js is expected on the page already)."""
+    """The report's Savings section (the page must hold `vega_html.vega_script()`)."""
     findings = "".join(f"<li>{html.escape(line)}</li>" for line in headline(s))
     notes = "".join(f"<p class=\"note\">{html.escape(n)}</p>" for n in s.notes)
     table = quality_frame(s).to_html(index=False, float_format=lambda v: f"{v:.3f}",
                                      na_rep="", escape=True, border=0)
     return (f"<h2>Savings on real traffic</h2><ul>{findings}</ul>{notes}"
-            + spend_figure(s).to_html(full_html=False, include_plotlyjs=False)
-            + share_figure(s).to_html(full_html=False, include_plotlyjs=False)
+            + chart_html(*spend_chart(s), "spend", "Spend as routed against all calls to "
+                         "the strongest model")
+            + chart_html(*share_chart(s), "share", "Each model's share of the calls over "
+                         "time")
             + f"<h3>Quality where labelled</h3>{table}")

@@ -66,5 +66,7 @@ def _pair_heatmap(pairs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     both = pd.concat([pairs, pairs.rename(columns={"first": "second", "second": "first"})])
     pivot = both.pivot_table(index="first", columns="second", values="battles",
                              aggfunc="sum", fill_value=0)
+    itself = pivot.index.to_numpy()[:, None] == pivot.columns.to_numpy()[None, :]
+    pivot = pivot.astype(float).mask(itself)  # no model plays itself: blank, not 0
     return heatmap(pivot, "battles", row="model", column="vs model", fmt=",.0f",
                    scheme="blues")

@@ -57,8 +57,9 @@ def show_preferences(store: Store, dataset: Dataset, *, encoder: str | None = No
                f"{evaluation.train_battles:,} training battles; win rates are over the "
                f"{evaluation.test_battles:,} test battles involving {plain(reference)}, with "
                f"{n_boot} bootstrap resamples of prompts for the 95% intervals.")
-    st.plotly_chart(win_rate_bars(evaluation, tuple(PREFERENCE_ROUTERS)),
-                    key="pref_win_rates")
+    st.vega_lite_chart(*win_rate_bars(evaluation, tuple(PREFERENCE_ROUTERS)),
+                       key="pref_win_rates", alt=f"Each router's win rate against "
+                       f"{reference}, with 95% intervals")
     st.dataframe(win_rate_frame(evaluation), hide_index=True, key="pref_table",
                  column_config=WIN_RATE_COLUMNS)
     st.caption("Routers: " + "; ".join(f"{name}: {plain(cls.title)}"

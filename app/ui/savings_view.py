@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.present.report import render_traffic
-from app.present.savings_out import headline, quality_frame, share_figure, spend_figure, usd
+from app.present.savings_out import headline, quality_frame, share_chart, spend_chart, usd
 from app.present.text import plain
 from app.routing.savings import Savings, savings
 from app.store import traffic as traffic_store
@@ -32,8 +32,10 @@ def traffic_view(dataset: Dataset) -> None:
     for note in found.notes:
         st.caption(plain(note))
     left, right = st.columns(2)
-    left.plotly_chart(spend_figure(found), key="traffic_spend")
-    right.plotly_chart(share_figure(found), key="traffic_share")
+    left.vega_lite_chart(*spend_chart(found), key="traffic_spend",
+                         alt="Spend as routed against all calls to the strongest model")
+    right.vega_lite_chart(*share_chart(found), key="traffic_share",
+                          alt="Each model's share of the calls over time")
     st.markdown("**Quality where labelled**")
     st.dataframe(quality_frame(found), hide_index=True, key="traffic_quality")
     st.subheader("Per model")
