@@ -69,6 +69,11 @@ class MapParams:
     n_neighbors: int = 30
     min_dist: float = 0.5
     seed: int = 42
+    # UMAP runs 500 epochs up to 10,000 points and 200 above. On the RouterBench subset's
+    # query vectors 200 keep the layout as trustworthy (at 10 neighbours: 0.818 against
+    # 0.823 for 600 points, 0.817 / 0.816 for 1,500, 0.810 / 0.811 for 3,176) in half the
+    # time (1.5 s against 3.4 s, 4.7 / 9.6 s, 13.7 / 24.1 s).
+    n_epochs: int = 200
 
     def key(self) -> str:
         return hashlib.md5(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
@@ -82,7 +87,7 @@ def fit_umap(X: np.ndarray, params: MapParams, progress=None):
     fit_rows = sample_rows(len(X), FIT_SAMPLE, params.seed)
     reducer = umap.UMAP(n_components=2, metric="cosine", n_neighbors=min(params.n_neighbors,
                         max(2, len(fit_rows) - 1)), min_dist=params.min_dist,
-                        random_state=params.seed, low_memory=True)
+                        n_epochs=params.n_epochs, random_state=params.seed, low_memory=True)
     coords = np.zeros((len(X), 2))
     coords[fit_rows] = reducer.fit_transform(X[fit_rows])
     if progress:
