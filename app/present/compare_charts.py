@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from app.present.bars import bars_along
 from app.present.comparison_tables import badge
 from app.present.heatmap import heatmap
 from app.routing.comparison import Comparison
@@ -22,8 +23,6 @@ ROUTER_COLOURS = ("#7f3c8d", "#11a579", "#3969ac", "#f2b701", "#e73f74", "#80ba5
 ZERO = "Zero router (model mixtures)"
 LINE_STYLES = {"router": [1, 0], "not deployable": [2, 3], "random mixtures": [6, 4]}
 HEIGHT = 480
-BAR = 28  # pixels per bar of a bar chart along
-AXIS_AND_LEGEND = 130  # pixels: Streamlit fits the axis and legend into the height too
 STAR = ("M0,-1L0.24,-0.32L0.95,-0.31L0.38,0.12L0.59,0.81L0,0.4L-0.59,0.81L-0.38,0.12"
         "L-0.95,-0.31L-0.24,-0.32Z")  # an SVG path: Vega names no star among its shapes
 
@@ -90,8 +89,7 @@ def cost_quality(comparison: Comparison) -> tuple[pd.DataFrame, dict]:
 
 
 def quality_bars(comparison: Comparison) -> tuple[pd.DataFrame, dict]:
-    """Headline quality of every router and reference, best first (no cost axis); bars
-    along, so every name is read whole, its [not deployable] mark included."""
+    """Headline quality of every router and reference, best first (no cost axis)."""
     curves = {**comparison.routers, **comparison.references}
     names = sorted(curves, key=lambda n: -curves[n].headline_quality)
     bars = pd.DataFrame({
@@ -99,25 +97,14 @@ def quality_bars(comparison: Comparison) -> tuple[pd.DataFrame, dict]:
         "quality": [float(curves[n].headline_quality) for n in names],
         "kind": ["router" if n in comparison.routers else "reference" if curves[
             n].deployable else "not deployable" for n in names]})
-    y = {"field": "name", "type": "nominal", "title": None, "sort": bars["name"].tolist(),
-         "axis": {"labelLimit": 0, "labelOverlap": False}}
-    x = {"field": "quality", "type": "quantitative", "title": "Mean quality (test split)",
-         "scale": {"domain": [0, 1.05]}}
-    return bars, {
-        "height": BAR * len(bars) + AXIS_AND_LEGEND,
-        "layer": [
-            {"mark": "bar",
-             "encoding": {"x": x, "y": y,
-                          "color": {"field": "kind", "type": "nominal", "title": None,
-                                    "scale": {"domain": ["router", "reference",
-                                                         "not deployable"],
-                                              "range": ["#1f77b4", "#888", "#d62728"]},
-                                    "legend": {"orient": "bottom"}},
-                          "tooltip": [{"field": "name"}, {"field": "quality",
-                                                          "format": ".3f"}]}},
-            {"mark": {"type": "text", "align": "left", "dx": 4},
-             "encoding": {"x": x, "y": y, "text": {"field": "quality", "type": "quantitative",
-                                                   "format": ".3f"}}}]}
+    spec, x, y = bars_along(
+        bars, "name", "quality", "Mean quality (test split)", [0, 1.05],
+        {"router": "#1f77b4", "reference": "#888", "not deployable": "#d62728"},
+        [{"field": "name"}, {"field": "quality", "format": ".3f"}])
+    spec["layer"].append({"mark": {"type": "text", "align": "left", "dx": 4},
+                          "encoding": {"x": x, "y": y, "text": {
+                              "field": "quality", "type": "quantitative", "format": ".3f"}}})
+    return bars, spec
 
 
 def slices_heatmap(comparison: Comparison) -> tuple[pd.DataFrame, dict]:

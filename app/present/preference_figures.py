@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from app.present.bars import bars_along
 from app.routing.preferences import PreferenceEvaluation
 
 ROUTER_COLOUR, BASELINE_COLOUR, ORACLE_COLOUR = "#1f77b4", "#888", "#d62728"
-BAR = 28  # pixels per bar
-AXIS_AND_LEGEND = 130  # pixels: Streamlit fits the axis and legend into the height too
 
 
 def win_rate_frame(evaluation: PreferenceEvaluation) -> pd.DataFrame:
@@ -24,45 +23,32 @@ def win_rate_frame(evaluation: PreferenceEvaluation) -> pd.DataFrame:
 def win_rate_bars(evaluation: PreferenceEvaluation,
                   routers: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict]:
     """Win rate against the reference with bootstrap intervals, best first, as (data,
-    Vega-Lite spec); the 0.5 line is the reference itself. Bars along, so every name is
-    read whole, its [not deployable] mark included."""
+    Vega-Lite spec); the 0.5 line is the reference itself."""
     frame = win_rate_frame(evaluation).sort_values("win_rate", ascending=False)
     frame["label"] = [n + ("" if d else " [not deployable]")
                       for n, d in zip(frame["name"], frame["deployable"], strict=True)]
     frame["kind"] = ["not deployable" if not d else "router" if n in routers else "baseline"
                      for n, d in zip(frame["name"], frame["deployable"], strict=True)]
-    y = {"field": "label", "type": "nominal", "title": None, "sort": frame["label"].tolist(),
-         "axis": {"labelLimit": 0, "labelOverlap": False}}
-    x = {"field": "win_rate", "type": "quantitative", "scale": {"domain": [0, 1]},
-         "title": f"Win rate against {evaluation.reference} (test battles)"}
+    spec, _, y = bars_along(
+        frame, "label", "win_rate", f"Win rate against {evaluation.reference} (test battles)",
+        [0, 1], {"router": ROUTER_COLOUR, "baseline": BASELINE_COLOUR,
+                 "not deployable": ORACLE_COLOUR},
+        [{"field": "label", "title": "name"},
+         {"field": "win_rate", "title": "win rate", "format": ".3f"},
+         {"field": "ci_low", "title": "95% CI from", "format": ".3f"},
+         {"field": "ci_high", "title": "to", "format": ".3f"}, {"field": "battles", "format": ","}])
     once = {"values": [{}]}  # one line and one name, not one per bar
-    return frame, {
-        "height": BAR * len(frame) + AXIS_AND_LEGEND,
-        "layer": [
-            {"mark": "bar",
-             "encoding": {"x": x, "y": y,
-                          "color": {"field": "kind", "type": "nominal", "title": None,
-                                    "scale": {"domain": ["router", "baseline",
-                                                         "not deployable"],
-                                              "range": [ROUTER_COLOUR, BASELINE_COLOUR,
-                                                        ORACLE_COLOUR]},
-                                    "legend": {"orient": "bottom"}},
-                          "tooltip": [{"field": "label", "title": "name"},
-                                      {"field": "win_rate", "title": "win rate",
-                                       "format": ".3f"},
-                                      {"field": "ci_low", "title": "95% CI from",
-                                       "format": ".3f"},
-                                      {"field": "ci_high", "title": "to", "format": ".3f"},
-                                      {"field": "battles", "format": ","}]}},
-            {"mark": {"type": "rule", "strokeWidth": 1.5},  # the 95% interval
-             "encoding": {"y": y, "x": {"field": "ci_low", "type": "quantitative"},
-                          "x2": {"field": "ci_high"}}},
-            {"mark": {"type": "text", "align": "left", "dx": 4, "color": "white"},
-             "encoding": {"y": y, "x": {"datum": 0}, "text": {
-                 "field": "win_rate", "type": "quantitative", "format": ".3f"}}},
-            {"data": once, "mark": {"type": "rule", "strokeDash": [2, 3], "color": "#555"},
-             "encoding": {"x": {"datum": 0.5}}},
-            {"data": once, "mark": {"type": "text", "align": "left", "dx": 4, "dy": -6,
-                                    "baseline": "bottom", "color": "#555"},
-             "encoding": {"x": {"datum": 0.5}, "y": {"value": 0},
-                          "text": {"value": f"{evaluation.reference} (0.5)"}}}]}
+    spec["layer"] += [
+        {"mark": {"type": "rule", "strokeWidth": 1.5},  # the 95% interval
+         "encoding": {"y": y, "x": {"field": "ci_low", "type": "quantitative"},
+                      "x2": {"field": "ci_high"}}},
+        {"mark": {"type": "text", "align": "left", "dx": 4, "color": "white"},
+         "encoding": {"y": y, "x": {"datum": 0}, "text": {
+             "field": "win_rate", "type": "quantitative", "format": ".3f"}}},
+        {"data": once, "mark": {"type": "rule", "strokeDash": [2, 3], "color": "#555"},
+         "encoding": {"x": {"datum": 0.5}}},
+        {"data": once, "mark": {"type": "text", "align": "left", "dx": 4, "dy": -6,
+                                "baseline": "bottom", "color": "#555"},
+         "encoding": {"x": {"datum": 0.5}, "y": {"value": 0},
+                      "text": {"value": f"{evaluation.reference} (0.5)"}}}]
+    return frame, spec
