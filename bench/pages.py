@@ -220,9 +220,15 @@ def _fresh_load(browser, url: str) -> float:
     return seconds
 
 
+# the fragment an interaction reruns alone (ui/profiling.py names its runs); the router
+# picker reruns the whole Compare page (its median run, loads included)
+FRAGMENTS = {"Map: λ slider": "map-panel", "Label: a vote": "label-panel"}
+
+
 def routelab_pages(profile, browser, folder: Path) -> tuple[dict, dict, float, float]:
-    """({page: median warm load}, {interaction: median}, the Map's first visit, the Data
-    page's median load in a fresh profile)."""
+    """({page: (median warm load, its script run, what it draws)}, {interaction: (median,
+    the median server run it causes)}, the Map's first visit, the Data page's median load in
+    a fresh profile)."""
     from tests.serve import streamlit_server
 
     profiles = folder / "profiles"
@@ -258,8 +264,11 @@ def routelab_pages(profile, browser, folder: Path) -> tuple[dict, dict, float, f
         data_fresh = median_of([_fresh_load(browser, url) for _ in range(REPEATS)])
     _write_profiles(profiles)
     server = _script_runs(profiles)
+    runs = {title: server.get(FRAGMENTS.get(title, "compare"), float("nan"))
+            for title in clicks}
     return ({n: (median_of(t), server.get(n, float("nan")), drawn[n]) for n, t in loads.items()},
-            clicks, first_map, data_fresh)
+            {title: (seconds, runs[title]) for title, seconds in clicks.items()}, first_map,
+            data_fresh)
 
 
 def _script_runs(folder: Path) -> dict[str, float]:
@@ -330,10 +339,11 @@ def run() -> list[Figure]:
     # kinds of element (the one-widget click, the issue's target, is given in the name)
     redraws = {"Map: λ slider": "Plotly", "Compare: router picker": "dataframe and Vega-Lite",
                "Label: a vote": ""}
-    for title, seconds in clicks.items():
+    for title, (seconds, server_run) in clicks.items():
         floor_name = element_floor(redraws[title])
         figures.append(Figure(
-            f"{title} (the one-widget app's click: {hello['click']:.3f} s)", seconds, "s",
+            f"{title} (its server run: {server_run:.3f} s; the one-widget app's click: "
+            f"{hello['click']:.3f} s)", seconds, "s",
             floors[floor_name]["click"], f"its button's rerun in {floor_name}", same
             if redraws[title] else target, higher_is_better=False, digits=3))
     figures += [Figure("Data page, full load in a fresh browser profile (scripts downloaded "

@@ -7,7 +7,7 @@ from app.present.map_figure import map_figure
 from app.present.text import plain
 from app.routing.configs import default_configs, saved_configs
 from app.store.datasets import Dataset
-from app.ui import resources
+from app.ui import profiling, resources
 from app.ui.context import PageContext, page_context
 from app.ui.map_view import (
     controls,
@@ -21,6 +21,7 @@ from app.ui.place_query import place_query
 
 
 @st.fragment
+@profiling.profiled_fragment("map-panel")
 def map_panel(ctx: PageContext, dataset: Dataset) -> None:
     """The controls, the map and the selection change together and alone: a fragment, so
     moving the λ slider or drawing a lasso reruns only them, not the page's shell."""

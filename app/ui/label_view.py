@@ -11,13 +11,14 @@ from app.present.text import plain
 from app.routing.feedback import Vote, question_vector, record_vote, retract, vote_of
 from app.store import datasets
 from app.store.datasets import Dataset
-from app.ui import background, resources, state
+from app.ui import background, profiling, resources, state
 from app.ui.verbatim import verbatim
 
 THUMBS, PAIR = "thumbs on each answer", "pick the better of two"
 
 
 @st.fragment
+@profiling.profiled_fragment("label-panel")
 def labelling(dataset: Dataset, mode: str, how_many: int, hide: bool, session_id: str) -> None:
     """The query to label, its answers, the votes and the buttons. A fragment: a vote or a
     click reruns only this panel, not the page's controls, sidebar and navigation."""
