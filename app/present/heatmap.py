@@ -36,9 +36,9 @@ def heatmap(pivot: pd.DataFrame, value: str, row: str = "task", column: str = "m
     # Streamlit fits the whole chart, the slanted names along the top included, into the
     # height: leave them their room (half a name's length, at -30 degrees)
     longest = max((len(str(c)) for c in pivot.columns), default=0)
-    names = 20 + min(LABEL_LIMIT, 7 * longest) // 2
+    top = 20 + min(LABEL_LIMIT, 7 * longest) // 2
     return cells, {
-        "height": max(140, ROW * len(pivot) + names),
+        "height": max(140, ROW * len(pivot) + top),
         "layer": [
             {"mark": "rect",
              "encoding": {"x": x, "y": y, "color": colour,
