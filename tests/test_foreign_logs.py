@@ -7,7 +7,8 @@ prompts, non-English text.
 Properties: with one model best on every task, every deterministic learned router's
 headline reaches that model's test quality minus 0.02; no curve beats the oracle; the Zero
 router is never below a single model; every metric is finite or absent (None, never NaN);
-nothing warns; the JSON report is strict.
+nothing warns; the JSON report is strict; the Compare page's charts and the stakeholder
+report are drawn, their data finite.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import numpy as np
 import pytest
 
 from app.data.importers import import_path
+from app.present.compare_charts import cost_quality, slices_heatmap
 from app.present.comparison_out import as_json
+from app.present.report import render
 from app.routing.comparison import compare
 from app.routing.configs import RouterConfig, load_for_routing
 from app.store.db import open_store
@@ -56,6 +59,7 @@ def check_properties(result, text: str, shape: Shape) -> None:
     def refuse(constant):
         raise AssertionError(f"{constant} in the JSON report")
     json.loads(text, parse_constant=refuse)
+    _charts_drawn(result)
     oracle = result.references["oracle"].headline_quality
     singles = {m: result.references[m].headline_quality for m in result.models}
     zero_quality = max(result.zero[1])
@@ -74,6 +78,21 @@ def check_properties(result, text: str, shape: Shape) -> None:
                 name, result.routers[name].headline_quality, best, result.axis.kind)
     if result.axis.kind == "none":
         assert all(r["cost"] is None and r["aiq"] is None for r in result.rows)
+
+
+def _charts_drawn(result) -> None:
+    """Every mark the Compare page draws is a finite number on the comparison's own axis,
+    and the report (which refuses NaN in its charts' data) is written."""
+    points, spec = cost_quality(result)
+    cells, _ = slices_heatmap(result)
+    for frame in (points, cells):
+        numbers = frame.select_dtypes("number").to_numpy(dtype=float)
+        assert np.isfinite(numbers).all(), frame
+    if result.axis.kind == "share":
+        assert points["cost"].between(0, 1).all()
+    if result.axis.kind == "none":
+        assert "layer" in spec and spec["layer"][0]["mark"] == "bar"  # quality only
+    assert "routelab report: foreign" in render(result)
 
 
 def _strict(value):
