@@ -202,7 +202,10 @@ def show(result: Comparison, dataset_name: str, kept_at: dt.datetime | None) -> 
             icon=":material/scatter_plot:",
             query_params={"dataset": dataset_name, "map_colour": "a router's regret",
                           "map_router": name})
-    # rendered only when clicked (on its own thread), not on every run of the page
+    # rendered only when clicked (on its own thread), not on every run of the page; no
+    # rerun on the click: a rerun ending before the browser fetches the rendered file drops
+    # it as unreferenced (a lost download, seen once under load)
     st.download_button("Download the stakeholder report (HTML)", lambda: render(result),
                        file_name=f"routelab-report-{dataset_name}.html", mime="text/html",
-                       type="primary", icon=":material/description:", key="report")
+                       type="primary", icon=":material/description:", key="report",
+                       on_click="ignore")

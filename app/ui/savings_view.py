@@ -47,9 +47,11 @@ def traffic_view(dataset: Dataset) -> None:
         with st.expander("Import notes (what was merged or skipped)"):
             for note in dataset.notes.splitlines():
                 st.markdown(f"- {plain(note)}")
-    st.download_button("Download the stakeholder report (HTML)", render_traffic(found),
+    # rendered when clicked, as the Compare page's report (app/ui/compare_view.py)
+    st.download_button("Download the stakeholder report (HTML)", lambda: render_traffic(found),
                        file_name=f"routelab-report-{dataset.name}.html", mime="text/html",
-                       type="primary", icon=":material/description:", key="traffic_report")
+                       type="primary", icon=":material/description:", key="traffic_report",
+                       on_click="ignore")
 
 
 def _metrics(found: Savings) -> None:
