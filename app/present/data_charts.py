@@ -3,9 +3,9 @@
 The Data page is where every visit starts. With a Plotly chart on it, each load also runs
 Plotly's front end: the page took 1.89 s in Chromium with its two Plotly charts and 1.27 s
 with these (bench/pages.py measures the same cost in its floor apps). Vega-Lite draws text
-as text, never as markup, so names need no escaping; its tooltips escape HTML too. The Map
-keeps Plotly (lasso selection); the Compare and Learning pages draw with Vega-Lite as well
-(present/compare_charts.py, present/learning_charts.py).
+as text, never as markup, so names need no escaping; its tooltips escape HTML too. Every
+other page's charts are Vega-Lite as well (present/compare_charts.py, learning_charts.py,
+savings_out.py, preference_figures.py); only the Map keeps Plotly (lasso selection).
 """
 
 from __future__ import annotations
