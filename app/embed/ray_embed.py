@@ -24,8 +24,8 @@ import numpy as np
 RAY_ADDRESS_VAR = "ROUTELAB_RAY_ADDRESS"
 # Switches a remote cluster's workers must share with the driver (a local Ray inherits the
 # whole environment). Never provider keys: each node holds its own.
-FORWARDED_ENV = ("ROUTELAB_EMBED_BF16", "ROUTELAB_LLAMA_PORT", "HF_HUB_OFFLINE",
-                 "TRANSFORMERS_OFFLINE", "LITELLM_LOCAL_MODEL_COST_MAP")
+FORWARDED_ENV = ("ROUTELAB_EMBED_BF16", "ROUTELAB_EMBED_BACKEND", "ROUTELAB_LLAMA_PORT",
+                 "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "LITELLM_LOCAL_MODEL_COST_MAP")
 
 
 class RayProblem(RuntimeError):

@@ -38,7 +38,8 @@ KEEP = 16  # results kept: the default line-up on the RouterBench subset is ~13 
 KEEP_TRAINED = 64  # routers' trained results kept: ~1 MB each on the RouterBench subset
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("app", "routers")  # every module a comparison may run
-LIBRARIES = ("numpy", "scikit-learn", "scipy", "duckdb", "torch", "sentence-transformers")
+LIBRARIES = ("numpy", "scikit-learn", "scipy", "duckdb", "torch", "sentence-transformers",
+             "openvino")
 
 
 def cache_dir() -> Path:

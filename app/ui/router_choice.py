@@ -36,7 +36,7 @@ def load_router(config: RouterConfig, dataset, arms: list[str] | None = None):
 def train_ahead(configs: list[RouterConfig], dataset: Dataset | None) -> None:
     """Start training the chosen routers, and loading the encoder a prompt is embedded with,
     on worker threads while the user writes the prompt: the first Send of a server then
-    waits for the models' answers, not for MiniLM to load (about 3 s) and routers to train."""
+    waits for the models' answers, not for MiniLM to load and routers to train."""
     if dataset is None:
         return
     resources.encoder_ahead(default_encoder())
