@@ -148,7 +148,7 @@ def _variants(training: list[str]):
     yield "int8 dynamic quantisation of the Linear layers", _int8()
     shorter = MiniLM()
     shorter.model.max_seq_length = 128
-    yield "first 128 tokens (routelab's precision otherwise)", shorter
+    yield "first 128 tokens (PyTorch's bfloat16 otherwise)", shorter
     from app.embed.openvino_minilm import OpenVinoMiniLM
 
     openvino = OpenVinoMiniLM(bf16=bf16_wanted())

@@ -58,11 +58,11 @@ def _embed_seconds(texts: list[str], encoder) -> float:
 
 def run() -> list[Figure]:
     from app.embed import ray_embed
-    from app.embed.embeddings import DEFAULT_ENCODER, MiniLM
+    from app.embed.embeddings import DEFAULT_ENCODER, load_minilm
 
     texts = _texts()
     started = time.perf_counter()
-    encoder = MiniLM()
+    encoder = load_minilm()  # what each Ray actor's get_encoder loads
     encoder.encode(texts[:64])  # load and warm up, as a running dashboard is
     cold_load = time.perf_counter() - started
     warm = _embed_seconds(texts, encoder)
