@@ -24,11 +24,21 @@ def test_cost_quality_plots_priced_models_and_the_oracle_on_a_log_axis():
     assert spec["layer"][1]["encoding"]["text"] == {"field": "name"}  # every point named
 
 
-def test_cost_quality_keeps_a_linear_axis_when_a_model_is_free():
+def test_a_free_model_and_a_free_oracle_keep_their_place_on_a_symlog_axis():
+    """As on the Compare page (present/cost_scale.py): linear up to the cheapest paid
+    cost, logarithmic above it, so $0 and $0.001 to $0.01 are all told apart."""
     points, spec = cost_quality(_models([0.01, 0.001, 0.0]),
                                 {"oracle_cost_usd": 0.0, "oracle_score": 0.95})
-    assert points["name"].tolist() == ["big", "cheap", "free"]  # no oracle at $0
-    assert spec["layer"][0]["encoding"]["x"]["scale"] == {}  # log(0) has no place
+    assert points["name"].tolist() == ["big", "cheap", "free", "oracle"]
+    assert spec["layer"][0]["encoding"]["x"]["scale"] == {
+        "type": "symlog", "constant": 0.001, "nice": False}
+    assert spec["layer"][1]["encoding"]["x"] == spec["layer"][0]["encoding"]["x"]
+
+
+def test_cost_quality_without_any_paid_model_uses_a_plain_axis():
+    points, spec = cost_quality(_models([0.0, 0.0]), {"oracle_cost_usd": None})
+    assert points["name"].tolist() == ["big", "cheap"]  # an unknown oracle cost: no point
+    assert spec["layer"][0]["encoding"]["x"]["scale"] == {}
 
 
 def test_score_heatmap_keeps_the_tables_order_and_leaves_unanswered_cells_blank():

@@ -13,6 +13,7 @@ import pandas as pd
 
 from app.present.bars import bars_along
 from app.present.comparison_tables import badge
+from app.present.cost_scale import cost_scale
 from app.present.heatmap import heatmap
 from app.routing.comparison import Comparison
 from routers.evaluate import ndch
@@ -158,13 +159,7 @@ def _cost_encoding(comparison: Comparison, points: pd.DataFrame) -> tuple[dict, 
         return {"field": "cost", "type": "quantitative", "title": axis.label,
                 "axis": {"format": ".0%"},
                 "scale": {"domain": [-0.03, 1.03], "nice": False}}, ".0%"
-    positive = points.loc[points["cost"] > 0, "cost"]
-    if positive.empty:
-        scale = {}
-    elif len(positive) == len(points):
-        scale = {"type": "log", "nice": False, "padding": 20}
-    else:
-        scale = {"type": "symlog", "constant": float(positive.min()), "nice": False}
-    return {"field": "cost", "type": "quantitative", "title": axis.label, "scale": scale,
+    return {"field": "cost", "type": "quantitative", "title": axis.label,
+            "scale": cost_scale(points["cost"]),
             "axis": {"labelOverlap": "greedy", "tickCount": 8}}, \
         "$.6f"

@@ -12,23 +12,23 @@ from __future__ import annotations
 
 import pandas as pd
 
+from app.present.cost_scale import cost_scale
 from app.present.heatmap import heatmap
 
 
 def cost_quality(models: pd.DataFrame, oracle: dict) -> tuple[pd.DataFrame, dict]:
     """(points, spec): each priced model's mean cost and score, and the oracle's when its
-    cost is known and above 0; a log cost axis when every model's cost is above 0."""
+    cost is known, on the Compare page's cost axis (present/cost_scale.py: log, or symlog
+    when a model is free)."""
     priced = models.dropna(subset=["mean_cost_usd"])
     points = pd.DataFrame({"name": priced["model"].astype(str),
                            "cost": priced["mean_cost_usd"].astype(float),
                            "score": priced["mean_score"].astype(float), "kind": "model"})
-    if oracle.get("oracle_cost_usd") and oracle["oracle_cost_usd"] > 0:
+    if not priced.empty and pd.notna(oracle.get("oracle_cost_usd")):
         points.loc[len(points)] = ["oracle", float(oracle["oracle_cost_usd"]),
                                    float(oracle["oracle_score"]), "oracle"]
-    log = not priced.empty and bool((priced["mean_cost_usd"] > 0).all())
-    # the points' own range, not rounded out to powers of ten (which bunches them up)
     x = {"field": "cost", "type": "quantitative", "title": "Mean cost per query ($)",
-         "scale": {"type": "log", "nice": False, "padding": 30} if log else {}}
+         "scale": cost_scale(points["cost"], padding=30)}
     y = {"field": "score", "type": "quantitative", "title": "Mean score",
          "scale": {"zero": False}}
     return points, {
