@@ -95,6 +95,20 @@ def test_a_second_load_reads_the_saved_network(tmp_path, monkeypatch, openvino_f
     assert np.allclose(first.encode(texts), openvino_f32.encode(texts), atol=1e-6)
 
 
+def test_a_damaged_saved_network_is_converted_again(tmp_path, monkeypatch, caplog,
+                                                    openvino_f32):
+    monkeypatch.setattr(settings, "MODELS_DIR", tmp_path / "models")
+    openvino_minilm.OpenVinoMiniLM()
+    weights = openvino_minilm.network_dir() / "model.bin"
+    weights.write_bytes(weights.read_bytes()[:1_000_000])  # an interrupted copy
+    with caplog.at_level(logging.WARNING):
+        repaired = openvino_minilm.OpenVinoMiniLM()
+    assert "cannot be read" in caplog.text and "converting it again" in caplog.text
+    assert weights.stat().st_size > 80_000_000  # saved whole again
+    texts = _texts()
+    assert np.allclose(repaired.encode(texts), openvino_f32.encode(texts), atol=1e-6)
+
+
 def test_an_unwritable_models_folder_still_encodes(tmp_path, monkeypatch, caplog):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

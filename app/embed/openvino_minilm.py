@@ -109,10 +109,16 @@ class OpenVinoMiniLM:
 def converted_network(core, folder: Path):
     """MiniLM's network in OpenVINO's form: read from data/models/openvino/ when an earlier
     load left it there, else converted from the PyTorch module and saved for the next
-    process (kept in memory only when that folder cannot be written)."""
+    process (kept in memory only when that folder cannot be written). A saved network that
+    cannot be read (a truncated copy, say) is converted and saved again."""
     saved = network_dir() / "model.xml"
     if saved.exists():
-        return core.read_model(str(saved))
+        try:
+            return core.read_model(str(saved))
+        except RuntimeError as exc:
+            log.warning("MiniLM's OpenVINO network in %s cannot be read (%s); converting it "
+                        "again", network_dir(), str(exc).splitlines()[-1])
+            shutil.rmtree(network_dir(), ignore_errors=True)
     network = _convert(folder)
     try:
         _save(network, network_dir())
