@@ -72,7 +72,7 @@ def sample_input(dataset: Dataset) -> int:
              f"{SAMPLE_LIMIT:,} take about a minute for the default routers on 2 cores.")
     if size > SAMPLE_LIMIT:
         st.caption(f"{size:,} queries: the first comparison embeds the ones not embedded "
-                   "yet (MiniLM: about 130-300 a second on 2 cores, fewer for longer "
+                   "yet (MiniLM: about 140-350 a second on 2 cores, fewer for longer "
                    "prompts) and trains every router on more; expect minutes.")
     return size
 

@@ -45,7 +45,7 @@ def labelling(dataset: Dataset, mode: str, how_many: int, hide: bool, session_id
 def embed_ahead(question: str) -> None:
     """Embed the shown question for the bandits on a worker thread while the user reads
     it: the vote then finds its vector cached. Otherwise a server's first vote loads the
-    encoder (about 0.4 s; 5 s the first time on a machine) before it is stored."""
+    encoder (about 0.5 s; 5 s the first time on a machine) before it is stored."""
     store, book = resources.store(), resources.bandits()
     background.jobs().start(("bandit vector", book.encoder, question),
                             lambda report: question_vector(store, book, question))

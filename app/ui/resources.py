@@ -166,7 +166,7 @@ def _reducers() -> SharedResults:
 
 def placement_ahead(dataset: Dataset, encoder: str, params: maps.MapParams) -> None:
     """Ready the placement of a new query on this map while the user looks at the map: in
-    a new server process the first placement loads the encoder (about 0.4 s), reads the
+    a new server process the first placement loads the encoder (about 0.5 s), reads the
     reducer (0.7 s) and loads UMAP's compiled transform (compiles it, about 6 s, the first
     time on this machine: embed/umap_loader.py); afterwards it takes 0.02 s. A placement
     asked for meanwhile waits on the same loads."""
@@ -225,7 +225,7 @@ def _router_job(dataset: Dataset, config_json: str):
 
 
 def encoder_ahead(name: str) -> None:
-    """Start loading an encoder (MiniLM: about 0.4 s, 5 s the first time on a machine) no
+    """Start loading an encoder (MiniLM: about 0.5 s, 5 s the first time on a machine) no
     run waits for yet."""
     from app.embed.embeddings import get_encoder, is_loaded
 
