@@ -51,6 +51,8 @@ $(STAMP): pyproject.toml scripts/install-llama-cpp.sh Makefile
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	scripts/install-llama-cpp.sh $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# MiniLM's OpenVINO network, converted once here rather than on a page's first embedding
+	HF_HUB_OFFLINE=1 $(BIN)/python -c "from app.embed.embeddings import load_minilm; load_minilm()"
 	@touch $(STAMP)
 
 # The LiteLLM proxy that `routelab gateway` runs, in its own environment (its pins clash
