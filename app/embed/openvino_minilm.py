@@ -4,9 +4,9 @@ this CPU, with the same tokens, mean pooling and unit length, so its vectors are
 
 Why: on 2 cores it encodes a bulk 1.4-1.6x faster than PyTorch's bfloat16 (bench/evaluate.py
 measures both), and once its converted network is on disk it loads in about 0.5 s with a
-first batch (bench/ray_path.py), without importing PyTorch. The first load converts the
-PyTorch module (about 5 s) and keeps the result under data/models/openvino/, shared by
-every database.
+first batch (bench/ray_path.py), without importing PyTorch. `make setup` (else the first
+load) converts the PyTorch module (about 5 s) and keeps the result under
+data/models/openvino/, shared by every database.
 
 sentence-transformers' own backend="openvino" needs optimum-intel, which pip installs only
 by taking transformers back below what sentence-transformers 6.2 runs on; hence the direct
