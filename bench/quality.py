@@ -97,7 +97,9 @@ def run() -> list[Figure]:
         print(f"skipped: no real data at {SHARED}")
         return []
     OUT.mkdir(parents=True, exist_ok=True)
-    store = open_store(Path(OUT) / "quality.duckdb")  # kept: embeddings are cached across runs
+    # kept: embeddings are cached across runs, under the encoder's name; after a change of
+    # its runtime (PyTorch to OpenVINO, say), delete this file to measure on new vectors
+    store = open_store(Path(OUT) / "quality.duckdb")
     found = []
     try:
         for name, folder, budgets in (("routerbench_subset", "routerbench_subset",
