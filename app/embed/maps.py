@@ -84,9 +84,11 @@ def fit_umap(X: np.ndarray, params: MapParams, progress=None):
     nearest fitted rows (`place_beside`). `progress(done, total)` counts the rows placed."""
     umap = load_umap()  # compiled code kept on disk: a new process does not compile it again
     fit_rows = sample_rows(len(X), FIT_SAMPLE, params.seed)
+    # n_jobs=1: a seeded UMAP runs on one thread whatever it is given, and warns otherwise
     reducer = umap.UMAP(n_components=2, metric="cosine", n_neighbors=min(params.n_neighbors,
                         max(2, len(fit_rows) - 1)), min_dist=params.min_dist,
-                        n_epochs=params.n_epochs, random_state=params.seed, low_memory=True)
+                        n_epochs=params.n_epochs, random_state=params.seed, n_jobs=1,
+                        low_memory=True)
     coords = np.zeros((len(X), 2))
     coords[fit_rows] = reducer.fit_transform(X[fit_rows])
     if progress:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import warnings
 from contextlib import contextmanager
 
 _IMPORTING = threading.Lock()
@@ -31,6 +32,12 @@ def load_umap():
 
             with _cached_by_default(numba):
                 import umap  # noqa: F401  (decorates its functions now, with the cache on)
+            # the cache asked of pynndescent's two functions that cannot keep it (they use
+            # dynamic globals): numba compiles them each process, as without this module,
+            # and would say so in the server's terminal on every large log's first map
+            warnings.filterwarnings(
+                "ignore", r'Cannot cache compiled function "nn_descent(_internal)?"',
+                numba.NumbaWarning)
     return sys.modules["umap"]
 
 
