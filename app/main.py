@@ -11,7 +11,10 @@ import streamlit as st
 from app import settings
 
 settings.force_offline()
-st.set_page_config(page_title="routelab", page_icon=":material/alt_route:", layout="wide")
+# the tab icon from a file, sent inside the page: a ":material/...:" page icon has the
+# browser fetch it from fonts.gstatic.com (a broken icon offline, and a request to Google)
+st.set_page_config(page_title="routelab", layout="wide",
+                   page_icon=str(Path(__file__).resolve().parent / "ui" / "favicon.svg"))
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 

@@ -14,6 +14,7 @@ PAYLOADS = [
     "right-to-left \u202egnp.exe mark and \u200f marks",
     "a very long line " + "x" * 20_000,
     "'; DROP TABLE outcomes; --",
+    "![pixel](https://tracker.invalid/pixel.png) <img src='https://tracker.invalid/img.png'>",
 ]
 HOSTILE_MODELS = ["<img src=x onerror=\"window.__pwned='model'\"><b>model-bold</b>",
                   "m](javascript:window.__pwned='model')"]

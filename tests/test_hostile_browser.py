@@ -25,10 +25,14 @@ def test_nothing_injected_runs_on_any_page(browser, tmp_path, monkeypatch):  # n
     dataset_id, version = store.rows("SELECT dataset_id, content_hash FROM datasets")[0]
     maps.ensure_map(store, dataset_id, version, default_encoder(), maps.MapParams())
     store.close()
-    dialogs = []
+    dialogs, elsewhere = [], []
     with streamlit_server(db, env={"ROUTELAB_DEMO": "0", "ROUTELAB_ENCODER": FAST}) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        # nothing asked of another server: not a tracker's image in a prompt, nor the tab's
+        # icon (a ":material/...:" page icon is fetched from fonts.gstatic.com)
+        page.on("request", lambda r: None if r.url.startswith((url, "data:", "blob:"))
+                else elsewhere.append(r.url))
         for name in ("", "map", "label", "compare", "routers"):
             page.goto(f"{url}/{name}")
             wait_for_app(page, timeout=120_000)
@@ -53,8 +57,9 @@ def test_nothing_injected_runs_on_any_page(browser, tmp_path, monkeypatch):  # n
         assert page.get_by_text("1 queries shown").count() == 1  # found as text, not run
         assert page.evaluate("() => window.__pwned") is None
     assert dialogs == []
+    assert elsewhere == []
     store = open_store(db)
-    assert store.rows("SELECT count(*) FROM outcomes")[0][0] == 16  # nothing dropped
+    assert store.rows("SELECT count(*) FROM outcomes")[0][0] == 18  # nothing dropped
     store.close()
 
 
