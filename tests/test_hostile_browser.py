@@ -33,7 +33,8 @@ def test_nothing_injected_runs_on_any_page(browser, tmp_path, monkeypatch):  # n
         # icon (a ":material/...:" page icon is fetched from fonts.gstatic.com)
         page.on("request", lambda r: None if r.url.startswith((url, "data:", "blob:"))
                 else elsewhere.append(r.url))
-        for name in ("", "map", "label", "compare", "routers"):
+        for name in ("", "map", "routers", "compare", "playground", "label", "learning",
+                     "models"):
             page.goto(f"{url}/{name}")
             wait_for_app(page, timeout=120_000)
             page.wait_for_timeout(1500)
