@@ -50,7 +50,7 @@ def panel(mode):
 
 
 def shown():
-    left, middle, right = st.columns(3)
+    left, middle, right = st.columns([2, 1, 1])
     mode = left.segmented_control("How", [THUMBS, PAIR], default=THUMBS, key="label_mode",
                                   required=True)
     middle.slider("Answers shown", 2, 4, 3, disabled=mode == PAIR)

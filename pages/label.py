@@ -7,7 +7,8 @@ from app.ui.label_view import PAIR, THUMBS, labelling
 
 ctx = page_context()
 dataset = ctx.require_dataset()
-left, middle, right = st.columns(3)
+# room for the mode control's two labels side by side (in thirds, the second was cut off)
+left, middle, right = st.columns([2, 1, 1])
 mode = left.segmented_control("How", [THUMBS, PAIR], default=THUMBS, key="label_mode",
                               required=True)
 how_many = middle.slider("Answers shown", 2, 4, 3, key="label_k", disabled=mode == PAIR)
