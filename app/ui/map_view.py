@@ -21,22 +21,26 @@ ROUTER_CHOICE = "a saved router's choice"
 def controls(models: list[str], routers: list[str]
              ) -> tuple[str, Objective, str, str | None, str | None]:
     """(encoder, objective, colour-by, model for colouring, router) from the widgets."""
-    left, middle, right = st.columns([1.2, 1.6, 1.2])
+    left, right = st.columns(2)
     names = list(ENCODERS)
     encoder = left.selectbox("Encoder", names, index=names.index(default_encoder()) if
                              default_encoder() in names else 0, key="map_encoder",
                              help="Vectors of different encoders never mix")
-    kind = middle.segmented_control(
+    # a row of its own: in a third of the row its four options were cut off (the last one
+    # out of sight) at a 1,400-px window; its slider sits beneath it, half the row wide
+    kind = st.segmented_control(
         "A model wins a query by", ["best score", "score − λ·cost", "cheapest good enough",
                                     ROUTER_CHOICE],
         default="best score", key="map_objective", required=True)
     objective = Objective("best")
     if kind == "score − λ·cost":
-        lam = middle.slider("λ (quality points given up per unit of the dearest model's mean "
-                            "cost)", 0.0, 2.0, 0.3, 0.05, key="map_lambda")
+        lam = st.columns(2)[0].slider(
+            "λ (quality points given up per unit of the dearest model's mean cost)",
+            0.0, 2.0, 0.3, 0.05, key="map_lambda")
         objective = Objective("tradeoff", lam=lam)
     elif kind == "cheapest good enough":
-        tau = middle.slider("Good enough = score at least", 0.0, 1.0, 1.0, 0.05, key="map_tau")
+        tau = st.columns(2)[0].slider("Good enough = score at least", 0.0, 1.0, 1.0, 0.05,
+                                      key="map_tau")
         objective = Objective("good_enough", tau=tau)
     elif kind == ROUTER_CHOICE:
         objective = Objective("router")
