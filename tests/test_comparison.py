@@ -68,6 +68,10 @@ def test_a_log_without_costs_evaluates_to_strict_json_without_warnings(store, tm
         env={**os.environ, "ROUTELAB_DB": str(store.path), "ROUTELAB_ENCODER": FAST})
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr, done.stderr
+    # a cold evaluate says how far its embedding has got (each count on a line of a log)
+    lines = done.stderr.splitlines()
+    assert lines[:3] == ["Embedding and splitting the dataset",
+                         "Embedding the queries: 0 of 60", "Embedding the queries: 60 of 60"]
 
     def refuse(constant):
         raise AssertionError(f"{constant} is not JSON")
@@ -223,3 +227,39 @@ def test_mf_chooses_its_l2_on_a_bounded_part_of_a_big_training_split(monkeypatch
     monkeypatch.setattr(mf, "TUNE_LIMIT", 100)
     router = mf.MatrixFactorisationRouter(steps=30).fit(outcomes)
     assert sizes == [80, 80, 80, n] and router.l2_ in mf.L2_GRID
+
+
+def test_embedding_progress_is_told_at_each_tenth():
+    from app.routing.comparison import embedding_progress
+
+    told = []
+    report = embedding_progress(lambda stage, fraction: told.append(stage))
+    for done in range(0, 15_001, 512):
+        report(done, 15_000)
+    report(15_000, 15_000)
+    assert told[0] == "Embedding the queries: 0 of 15,000"
+    assert told[-1] == "Embedding the queries: 15,000 of 15,000"
+    assert len(told) == 11  # 0, each tenth, the end
+
+
+def test_a_command_rewrites_a_counting_stage_on_a_terminal():
+    import io
+
+    from app.cli import Stages
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, expected in (
+            (Terminal(), "Embedding and splitting the dataset\n"
+                         "Embedding the queries: 0 of 9\r\033[KEmbedding the queries: 9 of 9\n"
+                         "Training and sweeping knn\n"),
+            (io.StringIO(), "Embedding and splitting the dataset\nEmbedding the queries: 0 of 9\n"
+                            "Embedding the queries: 9 of 9\nTraining and sweeping knn\n")):
+        stages = Stages(stream)
+        for stage in ("Embedding and splitting the dataset", "Embedding the queries: 0 of 9",
+                      "Embedding the queries: 9 of 9", "Training and sweeping knn"):
+            stages(stage, 0.0)
+        stages.close()
+        assert stream.getvalue() == expected
