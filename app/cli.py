@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app import settings
 from app.cli_routers import add_parsers as add_router_parsers
+from app.cli_stages import Stages
 from app.cli_token import add_parsers as add_token_parsers
 from app.data.collect import CollectProblem
 from app.data.importers import (
@@ -383,30 +384,6 @@ def _evaluate(args) -> int:
         return 0
     print("\n".join(as_table(result)))
     return 0
-
-
-class Stages:
-    """progress(stage, fraction) for a command: a line per stage on stderr. On a terminal
-    a stage that counts its way up ("Embedding the queries: 512 of 15,000") rewrites its
-    own line; in a log every count keeps its line. close() ends the last line."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stderr
-        self.open = ""  # the stage on the terminal's unfinished line
-
-    def __call__(self, stage: str, fraction: float = 0.0) -> None:
-        if not self.stream.isatty():
-            print(stage, file=self.stream, flush=True)
-            return
-        counting = ":" in stage and stage.split(":")[0] == self.open.split(":")[0]
-        start = "\r\033[K" if counting else ("\n" if self.open else "")
-        print(start + stage, end="", file=self.stream, flush=True)
-        self.open = stage
-
-    def close(self) -> None:
-        if self.open:
-            print(file=self.stream, flush=True)
-            self.open = ""
 
 
 def _evaluate_battles(store, args) -> int:

@@ -63,7 +63,8 @@ def _saved(store, name: str):
 
 
 def _save(args, store) -> int:
-    from app.embed.embeddings import ENCODERS, default_encoder
+    from app.cli_stages import Stages
+    from app.embed.embeddings import ENCODERS, default_encoder, told_in_tenths
     from app.routing.configs import (
         RouterConfig,
         RouterProblem,
@@ -84,7 +85,12 @@ def _save(args, store) -> int:
     if encoder not in ENCODERS:
         raise RouterProblem(f"unknown encoder '{encoder}'; choose one of {sorted(ENCODERS)}")
     config = RouterConfig(args.name, args.kind, params, args.dataset, encoder)
-    data = load_for_routing(store, args.dataset, encoder)
+    stages = Stages()  # a dataset not embedded yet takes minutes
+    try:
+        data = load_for_routing(store, args.dataset, encoder,
+                                progress=told_in_tenths(stages, f"'{args.dataset}'"))
+    finally:
+        stages.close()
     router = fit_router(store, config, data)  # refuse what cannot be trained
     save_config(store, config)
     print(f"Saved '{args.name}' ({args.kind}), trained on {len(data.train):,} training "
@@ -139,15 +145,23 @@ def _calibrate(args, store, strict_json) -> int:
 
 
 def _route(args, store, strict_json) -> int:
-    from app.embed.embeddings import default_encoder, embed_texts
+    from app.cli_stages import Stages
+    from app.embed.embeddings import default_encoder, embed_texts, told_in_tenths
     from app.routing.configs import fit_router, load_for_routing
     from app.routing.operating import decide, point_of
     from routers import Queries
     config = _saved(store, args.name)
     prompts = _read_prompts(args.prompts)
     encoder = config.encoder or default_encoder()
-    router = fit_router(store, config, load_for_routing(store, config.dataset, encoder))
-    X, _ = embed_texts(store, prompts, encoder)
+    stages = Stages()  # embedding a cold dataset, or many prompts, takes minutes
+    try:
+        data = load_for_routing(store, config.dataset, encoder,
+                                progress=told_in_tenths(stages, f"'{config.dataset}'"))
+        router = fit_router(store, config, data)
+        X, _ = embed_texts(store, prompts, encoder,
+                           progress=told_in_tenths(stages, "the prompts"))
+    finally:
+        stages.close()
     queries = Queries(tuple(prompts), X)
     scores = router.score(queries)
     chosen = decide(router, queries, point_of(config), scores)

@@ -230,22 +230,25 @@ def test_mf_chooses_its_l2_on_a_bounded_part_of_a_big_training_split(monkeypatch
 
 
 def test_embedding_progress_is_told_at_each_tenth():
-    from app.routing.comparison import embedding_progress
+    from app.embed.embeddings import told_in_tenths
 
     told = []
-    report = embedding_progress(lambda stage, fraction: told.append(stage))
+    report = told_in_tenths(lambda stage, fraction: told.append(stage), "the queries")
     for done in range(0, 15_001, 512):
         report(done, 15_000)
     report(15_000, 15_000)
     assert told[0] == "Embedding the queries: 0 of 15,000"
     assert told[-1] == "Embedding the queries: 15,000 of 15,000"
     assert len(told) == 11  # 0, each tenth, the end
+    silent = told_in_tenths(lambda stage, fraction: told.append(stage), "the prompts")
+    silent(0, 0)  # every text was embedded before
+    assert len(told) == 11
 
 
 def test_a_command_rewrites_a_counting_stage_on_a_terminal():
     import io
 
-    from app.cli import Stages
+    from app.cli_stages import Stages
 
     class Terminal(io.StringIO):
         def isatty(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -34,16 +35,20 @@ def run(capsys, *args) -> tuple[int, str, str]:
 
 
 def test_save_list_route(db, capsys, tmp_path):
-    assert run(capsys, "routers", "save", "knn-log", "--dataset", "log", "--kind", "knn",
-               "--param", "k=15")[0] == 0
+    code, _, err = run(capsys, "routers", "save", "knn-log", "--dataset", "log", "--kind",
+                       "knn", "--param", "k=15")
+    assert code == 0 and re.fullmatch(r"Embedding 'log': 0 of (\d+)\n(Embedding 'log': "
+                                      r"[\d,]+ of \1\n)+", err), err  # tells how far it got
     code, out, _ = run(capsys, "routers", "list", "--json")
     assert code == 0 and json.loads(out)[0]["params"] == {"k": 15}
     prompts = tmp_path / "prompts.jsonl"
     texts = ["solve for x number 1 algebra", "which empire number 2 history"]
     prompts.write_text("\n".join(json.dumps({"prompt": t}) for t in texts) + "\n")
-    code, out, _ = run(capsys, "route", "knn-log", "--prompts", str(prompts), "--json")
+    code, out, err = run(capsys, "route", "knn-log", "--prompts", str(prompts), "--json")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [r["prompt"] for r in rows] == texts
+    # stdout holds the routes alone; stderr says what was embedded (the log was, by save)
+    assert err.splitlines() == ["Embedding the prompts: 0 of 2", "Embedding the prompts: 2 of 2"]
     for row in rows:  # quality first: the model with the higher predicted score
         assert row["model"] == max(row["scores"], key=row["scores"].get)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.embed.embeddings import told_in_tenths
 from app.routing import budgets as budget_view
 from app.routing import catalog
 from app.routing.configs import (
@@ -80,7 +81,7 @@ def compare(store: Store, dataset: str, configs: list[RouterConfig], *,
     say = progress or (lambda stage, fraction: None)
     say("Embedding and splitting the dataset", 0.0)
     data = data or load_for_routing(store, dataset, sample_limit=sample_limit,
-                                    progress=embedding_progress(say))
+                                    progress=told_in_tenths(say, "the queries"))
     if models:
         data = _only(data, models)
     axis, priced = cost_axis(data.outcomes, data.train)
@@ -206,20 +207,6 @@ def _on_encoder(run: _Run, config: RouterConfig, by_encoder: dict) -> DatasetFor
         by_encoder[encoder] = replace(other, outcomes=replace(
             other.outcomes, cost=run.data.outcomes.cost))
     return by_encoder[encoder]
-
-
-def embedding_progress(say: Callable[[str, float], None]) -> Callable[[int, int], None]:
-    """Embedding's progress(done, total) told as a stage, at each tenth of the way: a cold
-    15,000-query log embeds for two minutes on 2 cores, and a command line that says only
-    "Embedding" meanwhile looks stuck."""
-    told = [-1]
-
-    def report(done: int, total: int) -> None:
-        tenth = 10 * done // max(total, 1)
-        if tenth != told[0]:
-            told[0] = tenth
-            say(f"Embedding the queries: {done:,} of {total:,}", 0.0)
-    return report
 
 
 MIN_TEST_QUERIES = 10  # fewer and every interval spans most of [0, 1]
