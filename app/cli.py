@@ -290,7 +290,7 @@ def _collect(args) -> int:
 
 def _embed(args) -> int:
     from app.embed import maps
-    from app.embed.embeddings import default_encoder, embed_dataset
+    from app.embed.embeddings import default_encoder, embed_dataset, told_in_tenths
     from app.store.datasets import by_name
 
     store = _store(args)
@@ -300,19 +300,17 @@ def _embed(args) -> int:
         return 1
     dataset_id, version = dataset.id, dataset.version
     name = args.encoder or default_encoder()
-
-    def bar(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        print(f"\rembedding [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}",
-              end="", file=sys.stderr, flush=True)
-
-    ids, X, fresh = embed_dataset(store, dataset_id, name, progress=bar)
-    print(f"\n{len(X):,} queries embedded with {name} ({fresh:,} new, the rest cached).")
+    stages = Stages()
+    try:
+        ids, X, fresh = embed_dataset(store, dataset_id, name,
+                                      progress=told_in_tenths(stages, f"'{args.name}'"))
+    finally:
+        stages.close()
+    print(f"{len(X):,} queries embedded with {name} ({fresh:,} new, the rest cached).")
     if not args.no_map:
         maps.ensure_map(store, dataset_id, version, name, maps.MapParams(),
-                        progress=lambda stage, f: print(stage, file=sys.stderr),
-                        embedded=(ids, X))
+                        progress=stages, embedded=(ids, X))
+        stages.close()
         print("Map ready.")
     return 0
 
