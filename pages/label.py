@@ -7,6 +7,11 @@ from app.ui.label_view import PAIR, THUMBS, labelling
 
 ctx = page_context()
 dataset = ctx.require_dataset()
+if dataset.format == "pairwise":  # verdicts without the answers they judged
+    st.info("This is a pairwise preference log: its battles are labels already, and it "
+            "holds no answers to judge. Pick a log with answers in the sidebar; this log's "
+            "Compare page ranks preference routers by win rate.", icon=":material/info:")
+    st.stop()
 # room for the mode control's two labels side by side (in thirds, the second was cut off)
 left, middle, right = st.columns([2, 1, 1])
 mode = left.segmented_control("How", [THUMBS, PAIR], default=THUMBS, key="label_mode",

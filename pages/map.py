@@ -46,8 +46,10 @@ def map_panel(ctx: PageContext, dataset: Dataset) -> None:
     sampled = (f" Grey: where all {len(coords):,} queries lie (density); points: a seeded sample "
                f"of {len(drawn):,}; regions from a sample of "
                f"{min(len(coords), maps.REGION_SAMPLE):,}." if large else "")
+    wins = ("the model that wins the battles on nearby queries, by win rate with ties half"
+            if dataset.format == "pairwise" else "the model that wins nearby queries")
     st.caption(f"{len(coords):,} queries of **{plain(dataset.name)}** embedded with {encoder}. "
-               "Shaded regions: the model that wins nearby queries (stronger = surer). "
+               f"Shaded regions: {wins} (stronger = surer). "
                f"Draw a box or lasso to inspect queries.{sampled}")
     event = st.plotly_chart(figure, key="map_chart", on_select="rerun",
                             selection_mode=("box", "lasso"))

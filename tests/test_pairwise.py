@@ -311,3 +311,85 @@ def test_the_data_page_shows_battles_and_the_compare_panel_win_rates(page_db):
     panel.selectbox(key="pref_reference").set_value("beta").run()
     assert not panel.exception
     assert "involving beta" in panel.caption[0].value
+
+
+# ---- the Map and Label pages on a battle log -----------------------------------------
+
+def test_the_map_reads_each_models_win_rate_on_each_query(store, tmp_path):
+    """Per query, a model's weighted win rate in its battles there (ties half, a strong
+    verdict three times); NaN where it fought none; a battle log has no costs."""
+    from app.store.preferences import win_rate_matrix
+
+    path = tmp_path / "judged.jsonl"
+    path.write_text("".join(json.dumps({"question": q, "model_a": a, "model_b": b,
+                                        "verdict": v}) + "\n" for q, a, b, v in [
+        ("Write a haiku", "alpha", "beta", "A>B"), ("Write a haiku", "alpha", "gamma", "A=B"),
+        ("Sort a list", "beta", "alpha", "A>>B"), ("Sort a list", "alpha", "beta", "A>B")]),
+        encoding="utf-8")
+    import_path(store, path)
+    dataset_id = store.rows("SELECT dataset_id FROM datasets WHERE name = 'judged'")[0][0]
+    matrix = win_rate_matrix(store, dataset_id)
+    assert matrix.models == ["alpha", "beta", "gamma"]
+    rows = {text: i for (text,), i in zip(store.rows(
+        "SELECT text FROM queries ORDER BY query_id"), range(2), strict=True)}
+    haiku, sort = matrix.scores[rows["Write a haiku"]], matrix.scores[rows["Sort a list"]]
+    assert haiku[:2].tolist() == [0.75, 0.0] and haiku[2] == 0.5
+    assert sort[:2].tolist() == [0.25, 0.75] and np.isnan(sort[2])  # 1 of 4 weighted wins
+    assert np.isnan(matrix.costs).all() and len(matrix.query_ids) == 2
+
+
+def test_the_map_and_label_pages_take_a_battle_log(tmp_path, monkeypatch):
+    """The Map draws where each model wins the battles (alpha the maths prompts, beta the
+    cooking ones); the Label page says a battle log has no answers to judge. Both crashed:
+    a battle log has no outcomes, so no scores to decide regions by and no answer to show."""
+    from streamlit.testing.v1 import AppTest
+
+    from app.embed import maps
+    from app.store.db import open_store
+    from app.store.preferences import win_rate_matrix
+    from app.ui import resources
+    from tests.conftest import REPO
+
+    db = tmp_path / "battles.duckdb"
+    with_battles = open_store(db)
+    import_path(with_battles, _topic_log(tmp_path / "topics.csv"))
+    with_battles.close()
+    for name, value in (("ROUTELAB_DB", str(db)), ("ROUTELAB_DEMO", "0"),
+                        ("ROUTELAB_ENCODER", FAST)):
+        monkeypatch.setenv(name, value)
+    resources.store.clear()
+    try:
+        app = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=240).run()
+        app.switch_page(str(REPO / "pages" / "map.py")).run()
+        assert not app.exception, app.exception
+        assert any("wins the battles on nearby queries" in c.value for c in app.caption)
+        # what the page drew its regions from: the map it built and the battles' win rates
+        drawn = resources.store()
+        dataset_id, version = drawn.rows("SELECT dataset_id, content_hash FROM datasets")[0]
+        _, coords = maps.cached_projection(drawn, dataset_id, version, FAST, maps.MapParams())
+        matrix = win_rate_matrix(drawn, dataset_id)
+        best = maps.Objective("best")
+        owner = maps.decide(matrix.scores, matrix.costs, best)
+        alpha, beta = matrix.models.index("alpha"), matrix.models.index("beta")
+        maths = np.array(["equation" in t for (t,) in drawn.rows(
+            "SELECT text FROM queries ORDER BY query_id")])
+        # each query's one battle, won by its topic's model 90% of the time (78% and 90%
+        # of this log's draws)
+        assert (owner[maths] == alpha).mean() > 0.7 and (owner[~maths] == beta).mean() > 0.7
+        regions = maps.win_regions(coords, matrix.scores, matrix.costs, best)
+        assert {alpha, beta} <= set(np.unique(regions.winner).tolist())
+        app.switch_page(str(REPO / "pages" / "label.py")).run()
+        assert not app.exception, app.exception
+        assert any("no answers to judge" in i.value for i in app.info)
+    finally:
+        resources.store.clear()
+
+
+def test_score_routers_refuse_a_battle_log_by_name(store, tmp_path):
+    """The Routers page's 'Train and test', the Playground and `routers save` all load a
+    log for score routers: on a battle log that was a traceback ('knn is not fitted')."""
+    from app.routing.configs import RouterProblem, load_for_routing
+
+    import_path(store, _topic_log(tmp_path / "topics.csv"))
+    with pytest.raises(RouterProblem, match="'topics' is a pairwise preference log.*Compare"):
+        load_for_routing(store, "topics", FAST)

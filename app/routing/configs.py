@@ -64,6 +64,12 @@ def load_for_routing(store: Store, dataset: str, encoder: str | None = None, *,
     if dataset_id is None:
         raise RouterProblem(f"no dataset named '{dataset}'")
     matrix = datasets.outcome_matrix(store, dataset_id)
+    if not matrix.models and datasets.by_name(store, dataset).format == "pairwise":
+        raise RouterProblem(
+            f"'{dataset}' is a pairwise preference log: it holds battles, not a score per "
+            "answer, so score routers cannot train on it. Its routers (Bradley-Terry MF, "
+            "kNN and centroid win rates) are compared on its Compare page, or with "
+            f"`routelab evaluate {dataset}`.")
     encoder = encoder or default_encoder()
     rows = sample_rows(len(matrix.query_ids), sample_limit, seed)
     if len(rows) < len(matrix.query_ids):

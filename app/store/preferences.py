@@ -1,5 +1,6 @@
 """Reading a pairwise dataset's battles (the `preferences` table): as arrays for routers,
-and as per-model and per-pair summaries for the Data page."""
+as per-model and per-pair summaries for the Data page, and as per-query win rates for the
+Map."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from app.store.datasets import OutcomeMatrix
 from app.store.db import Store
 
 
@@ -83,3 +85,31 @@ def pair_records(store: Store, dataset_id: int) -> pd.DataFrame:
                avg(CASE WHEN result = 0 THEN 1.0 ELSE 0.0 END) AS second_wins
         FROM ordered GROUP BY first, second ORDER BY battles DESC, first, second""",
         {"dataset": dataset_id})
+
+
+def win_rate_matrix(store: Store, dataset_id: int) -> OutcomeMatrix:
+    """A pairwise dataset as an outcome matrix (for the Map's win regions): each model's
+    win rate in the battles on each query, ties half and strong verdicts by their weight
+    (as model_records counts them); NaN where a model fought no battle on that query. A
+    battle log has no costs: every cost is NaN."""
+    queries = store.rows("SELECT query_id, task, split FROM queries WHERE dataset_id = ? "
+                         "ORDER BY query_id", [dataset_id])
+    rates = store.rows("""
+        WITH sides AS (
+            SELECT query_id, model_a AS model, outcome AS result, weight FROM preferences
+            WHERE dataset_id = $dataset
+            UNION ALL
+            SELECT query_id, model_b, 1 - outcome, weight FROM preferences
+            WHERE dataset_id = $dataset)
+        SELECT query_id, model, sum(weight * result) / sum(weight)
+        FROM sides GROUP BY query_id, model""", {"dataset": dataset_id})
+    query_ids = np.array([q[0] for q in queries], dtype=np.int64)
+    models = sorted({model for _, model, _ in rates})
+    scores = np.full((len(query_ids), len(models)), np.nan)
+    row_of, column_of = {int(q): i for i, q in enumerate(query_ids)}, {
+        m: j for j, m in enumerate(models)}
+    for query_id, model, rate in rates:
+        scores[row_of[int(query_id)], column_of[model]] = rate
+    return OutcomeMatrix(query_ids, models, scores, np.full_like(scores, np.nan),
+                         np.array([q[1] for q in queries], dtype=object),
+                         np.array([q[2] for q in queries], dtype=object))

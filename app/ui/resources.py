@@ -57,6 +57,11 @@ def split_counts(dataset: Dataset) -> dict[str, int]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def outcome_matrix(dataset: Dataset) -> OutcomeMatrix:
+    """Its scores; a pairwise log's are each model's win rate in the battles on a query
+    (its battles are not outcomes, and the Map draws where each model wins them)."""
+    if dataset.format == "pairwise":
+        from app.store.preferences import win_rate_matrix
+        return win_rate_matrix(store(), dataset.id)
     return datasets.outcome_matrix(store(), dataset.id)
 
 
