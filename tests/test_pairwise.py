@@ -381,6 +381,13 @@ def test_the_map_and_label_pages_take_a_battle_log(tmp_path, monkeypatch):
         app.switch_page(str(REPO / "pages" / "label.py")).run()
         assert not app.exception, app.exception
         assert any("no answers to judge" in i.value for i in app.info)
+        # the Playground's kNN cannot train on battles: said in its own column, the page runs
+        app.switch_page(str(REPO / "pages" / "playground.py")).run()
+        app.multiselect(key="playground_routers").set_value(["bandit", "knn"]).run()
+        app.text_area(key="playground_prompt").input("How long should I roast potatoes?")
+        app.button[-1].click().run()  # Send
+        assert not app.exception, app.exception
+        assert any("'topics' is a pairwise preference log" in e.value for e in app.error)
     finally:
         resources.store.clear()
 

@@ -11,7 +11,7 @@ from app.models import secrets
 from app.models.pool import ModelSpec
 from app.present.text import SPAN_COLOURS, plain, spans_markdown
 from app.routing import catalog
-from app.routing.configs import RouterConfig
+from app.routing.configs import RouterConfig, RouterProblem
 from app.routing.feedback import Vote, record_vote
 from app.routing.playground import Plan, Round, live_plan, start_round
 from app.routing.playground import plan as plan_for
@@ -38,8 +38,11 @@ def _plan(config: RouterConfig, ctx: PageContext, text: str, usable: list[str], 
         if config.kind in catalog.CATALOG else None
     if live:
         return live_plan(config.name, *live)
-    return plan_for(config.name, load_router(config, ctx.dataset, usable),
-                    resources.as_queries((text,), config.encoder), pool)
+    try:
+        router = load_router(config, ctx.dataset, usable)
+    except RouterProblem as exc:  # e.g. a battle log: said in its own column, not the page's
+        return Plan(config.name, None, {}, 0.0, str(exc))
+    return plan_for(config.name, router, resources.as_queries((text,), config.encoder), pool)
 
 
 def send(ctx: PageContext, prompt: str, configs: list[RouterConfig], pool: dict[str, ModelSpec],
