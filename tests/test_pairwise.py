@@ -388,6 +388,13 @@ def test_the_map_and_label_pages_take_a_battle_log(tmp_path, monkeypatch):
         app.button[-1].click().run()  # Send
         assert not app.exception, app.exception
         assert any("'topics' is a pairwise preference log" in e.value for e in app.error)
+        # nor can the Learning page's what-if simulate a bandit on it
+        app.switch_page(str(REPO / "pages" / "learning.py"))
+        app.session_state["fold_what_if"] = True  # the what-if fold, opened
+        app.run()
+        next(b for b in app.button if b.label == "Simulate").click().run()
+        assert not app.exception, app.exception
+        assert any("'topics' is a pairwise preference log" in e.value for e in app.error)
     finally:
         resources.store.clear()
 

@@ -9,7 +9,7 @@ import streamlit as st
 from app.present import learning_charts
 from app.present.text import plain
 from app.routing import catalog, learning
-from app.routing.configs import RouterConfig, build_router, saved_configs
+from app.routing.configs import RouterConfig, RouterProblem, build_router, saved_configs
 from app.routing.feedback import BanditBook, reset
 from app.routing.learning import History
 from app.store.datasets import Dataset
@@ -22,7 +22,11 @@ from routers.simulate import simulate
 
 def what_if(config: RouterConfig, dataset: Dataset, steps: int) -> None:
     """Simulate the bandit learning from a full-information dataset, one vote at a time."""
-    data = resources.routing_data(dataset, None)
+    try:
+        data = resources.routing_data(dataset, None)
+    except RouterProblem as exc:  # e.g. a battle log: no score per answer to learn from
+        st.error(plain(exc))
+        return
     complete = np.flatnonzero(~np.isnan(data.outcomes.reward).any(axis=1))
     outcomes = data.outcomes.subset(complete)
     bandit = build_router(config).start()
