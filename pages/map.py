@@ -5,7 +5,7 @@ import streamlit as st
 from app.embed import maps
 from app.present.map_figure import map_figure
 from app.present.text import plain
-from app.routing.configs import default_configs, saved_configs
+from app.routing.configs import RouterProblem, default_configs, saved_configs
 from app.store.datasets import Dataset
 from app.ui import profiling, resources
 from app.ui.context import PageContext, page_context
@@ -30,7 +30,11 @@ def map_panel(ctx: PageContext, dataset: Dataset) -> None:
     encoder, objective, colour_by, model, router_name = controls(matrix.models, list(configs))
     params = maps.MapParams()
     router = configs[router_name].to_json() if router_name else None
-    regret = router_regret(dataset, router)
+    try:
+        regret = router_regret(dataset, router)
+    except RouterProblem as exc:  # a router that cannot train here (a battle log, say)
+        st.error(plain(exc))
+        router, regret = None, None
     coords = coords_with_progress(ctx.store, dataset, encoder, params)
     regions = resources.regions(dataset, encoder, params, objective, router)
     resources.placement_ahead(dataset, encoder, params)  # a query placed later: at once

@@ -378,6 +378,12 @@ def test_the_map_and_label_pages_take_a_battle_log(tmp_path, monkeypatch):
         assert (owner[maths] == alpha).mean() > 0.7 and (owner[~maths] == beta).mean() > 0.7
         regions = maps.win_regions(coords, matrix.scores, matrix.costs, best)
         assert {alpha, beta} <= set(np.unique(regions.winner).tolist())
+        # a score router's regret cannot be drawn on battles: said, and the map stays
+        app.selectbox(key="map_colour").set_value("a router's regret").run()
+        app.selectbox(key="map_router").set_value("knn").run()
+        assert not app.exception, app.exception
+        assert any("'topics' is a pairwise preference log" in e.value for e in app.error)
+        app.selectbox(key="map_colour").set_value("oracle-best model").run()
         app.switch_page(str(REPO / "pages" / "label.py")).run()
         assert not app.exception, app.exception
         assert any("no answers to judge" in i.value for i in app.info)
