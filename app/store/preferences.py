@@ -94,22 +94,20 @@ def win_rate_matrix(store: Store, dataset_id: int) -> OutcomeMatrix:
     battle log has no costs: every cost is NaN."""
     queries = store.rows("SELECT query_id, task, split FROM queries WHERE dataset_id = ? "
                          "ORDER BY query_id", [dataset_id])
-    rates = store.rows("""
+    rates = store.frame("""
         WITH sides AS (
             SELECT query_id, model_a AS model, outcome AS result, weight FROM preferences
             WHERE dataset_id = $dataset
             UNION ALL
             SELECT query_id, model_b, 1 - outcome, weight FROM preferences
             WHERE dataset_id = $dataset)
-        SELECT query_id, model, sum(weight * result) / sum(weight)
+        SELECT query_id, model, sum(weight * result) / sum(weight) AS rate
         FROM sides GROUP BY query_id, model""", {"dataset": dataset_id})
     query_ids = np.array([q[0] for q in queries], dtype=np.int64)
-    models = sorted({model for _, model, _ in rates})
-    scores = np.full((len(query_ids), len(models)), np.nan)
-    row_of, column_of = {int(q): i for i, q in enumerate(query_ids)}, {
-        m: j for j, m in enumerate(models)}
-    for query_id, model, rate in rates:
-        scores[row_of[int(query_id)], column_of[model]] = rate
-    return OutcomeMatrix(query_ids, models, scores, np.full_like(scores, np.nan),
+    # one row per query (query_id order), one column per model (pivot sorts them by name)
+    table = rates.pivot(index="query_id", columns="model", values="rate").reindex(query_ids)
+    scores = table.to_numpy(dtype=float)
+    return OutcomeMatrix(query_ids, [str(m) for m in table.columns], scores,
+                         np.full_like(scores, np.nan),
                          np.array([q[1] for q in queries], dtype=object),
                          np.array([q[2] for q in queries], dtype=object))
