@@ -338,6 +338,32 @@ def test_the_map_reads_each_models_win_rate_on_each_query(store, tmp_path):
     assert np.isnan(matrix.costs).all() and len(matrix.query_ids) == 2
 
 
+def test_a_map_selection_on_a_battle_log_lists_its_battles(store, tmp_path):
+    """A box or lasso on a battle log's map: each model's record in the battles on the
+    selected queries only, and those battles with who won (the log keeps no answers)."""
+    from app.store.preferences import model_records, query_battles
+
+    path = tmp_path / "judged.jsonl"
+    path.write_text("".join(json.dumps({"question": q, "model_a": a, "model_b": b,
+                                        "verdict": v}) + "\n" for q, a, b, v in [
+        ("Write a haiku", "alpha", "beta", "A>B"), ("Write a haiku", "alpha", "gamma", "A=B"),
+        ("Sort a list", "beta", "alpha", "A>>B"), ("Sort a list", "alpha", "beta", "A>B")]),
+        encoding="utf-8")
+    import_path(store, path)
+    dataset_id = store.rows("SELECT dataset_id FROM datasets WHERE name = 'judged'")[0][0]
+    haiku = store.rows("SELECT query_id FROM queries WHERE text = 'Write a haiku'")[0][0]
+    records = model_records(store, dataset_id, [haiku]).set_index("model")
+    assert records["battles"].to_dict() == {"alpha": 2, "beta": 1, "gamma": 1}
+    assert records.loc["alpha", "win_rate"] == 0.75 and records.loc["beta", "win_rate"] == 0
+    everything = model_records(store, dataset_id).set_index("model")
+    assert everything.loc["alpha", "battles"] == 4  # the sort battles count without a selection
+    battles = query_battles(store, [haiku])
+    assert battles[["model_a", "model_b", "winner", "verdict"]].values.tolist() == [
+        ["alpha", "beta", "alpha", "A>B"], ["alpha", "gamma", "tie", "A=B"]]
+    assert set(battles["question"]) == {"Write a haiku"}
+    assert len(query_battles(store, [haiku], limit=1)) == 1 and query_battles(store, []).empty
+
+
 def test_the_map_and_label_pages_take_a_battle_log(tmp_path, monkeypatch):
     """The Map draws where each model wins the battles (alpha the maths prompts, beta the
     cooking ones); the Label page says a battle log has no answers to judge. Both crashed:
@@ -348,6 +374,7 @@ def test_the_map_and_label_pages_take_a_battle_log(tmp_path, monkeypatch):
     from app.store.db import open_store
     from app.store.preferences import win_rate_matrix
     from app.ui import resources
+    from app.ui.map_view import BATTLE_COLOUR_BY
     from tests.conftest import REPO
 
     db = tmp_path / "battles.duckdb"
@@ -378,12 +405,20 @@ def test_the_map_and_label_pages_take_a_battle_log(tmp_path, monkeypatch):
         assert (owner[maths] == alpha).mean() > 0.7 and (owner[~maths] == beta).mean() > 0.7
         regions = maps.win_regions(coords, matrix.scores, matrix.costs, best)
         assert {alpha, beta} <= set(np.unique(regions.winner).tolist())
-        # a score router's regret cannot be drawn on battles: said, and the map stays
-        app.selectbox(key="map_colour").set_value("a router's regret").run()
-        app.selectbox(key="map_router").set_value("knn").run()
+        # battles have win rates, not scores or costs, and no router trains on them: the
+        # controls offer no λ, threshold or router, and the colourings speak of wins
+        assert not app.segmented_control, "a battle log has nothing to trade off"
+        assert app.selectbox(key="map_colour").options == list(BATTLE_COLOUR_BY)
+        figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+        hover = " ".join(str(t) for trace in figure["data"]
+                         for t in trace.get("hovertext") or [])
+        assert "most wins: alpha" in hover and "oracle" not in hover
+        assert any(t.get("name") == "alpha" for t in figure["data"])  # most wins, by model
+        app.selectbox(key="map_colour").set_value("one model's win rate").run()
+        app.selectbox(key="map_colour_model").set_value("beta").run()
         assert not app.exception, app.exception
-        assert any("'topics' is a pairwise preference log" in e.value for e in app.error)
-        app.selectbox(key="map_colour").set_value("oracle-best model").run()
+        figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+        assert "beta win rate" in json.dumps(figure["data"])
         app.switch_page(str(REPO / "pages" / "label.py")).run()
         assert not app.exception, app.exception
         assert any("no answers to judge" in i.value for i in app.info)

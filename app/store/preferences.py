@@ -1,6 +1,6 @@
 """Reading a pairwise dataset's battles (the `preferences` table): as arrays for routers,
-as per-model and per-pair summaries for the Data page, and as per-query win rates for the
-Map."""
+as per-model and per-pair summaries for the Data page, and as per-query win rates and
+battle lists for the Map."""
 
 from __future__ import annotations
 
@@ -51,22 +51,43 @@ def battle_count(store: Store, dataset_id: int) -> int:
                           [dataset_id])[0][0])
 
 
-def model_records(store: Store, dataset_id: int) -> pd.DataFrame:
+def model_records(store: Store, dataset_id: int,
+                  query_ids: list[int] | None = None) -> pd.DataFrame:
     """One row per model: battles, wins, ties, losses, and its win rate (ties count half,
-    strong verdicts by their weight)."""
-    return store.frame("""
+    strong verdicts by their weight); over the battles on `query_ids` only, when given (a
+    selection on the Map)."""
+    chosen = "" if query_ids is None else "AND query_id IN (SELECT unnest($queries::BIGINT[]))"
+    params = {"dataset": dataset_id} | (
+        {} if query_ids is None else {"queries": [int(q) for q in query_ids]})
+    return store.frame(f"""
         WITH sides AS (
             SELECT model_a AS model, outcome AS result, weight, both_bad FROM preferences
-            WHERE dataset_id = $dataset
+            WHERE dataset_id = $dataset {chosen}
             UNION ALL
             SELECT model_b, 1 - outcome, weight, both_bad FROM preferences
-            WHERE dataset_id = $dataset)
+            WHERE dataset_id = $dataset {chosen})
         SELECT model, count(*) AS battles,
                count(*) FILTER (WHERE result = 1) AS wins,
                count(*) FILTER (WHERE result = 0.5) AS ties,
                count(*) FILTER (WHERE result = 0) AS losses,
                sum(weight * result) / sum(weight) AS win_rate
-        FROM sides GROUP BY model ORDER BY win_rate DESC, model""", {"dataset": dataset_id})
+        FROM sides GROUP BY model ORDER BY win_rate DESC, model""", params)
+
+
+def query_battles(store: Store, query_ids: list[int], limit: int = 500) -> pd.DataFrame:
+    """The battles on the given queries, for the Map's drill-down: the question, the two
+    models, who won (a tie named as such, and whether both were judged bad) and the verdict
+    as the log gave it. A battle log keeps no answers, so there are none to show."""
+    if not query_ids:
+        return pd.DataFrame()
+    return store.frame("""
+        SELECT q.query_id, q.task, q.embed_text AS question, p.model_a, p.model_b,
+               CASE WHEN p.outcome = 1 THEN p.model_a WHEN p.outcome = 0 THEN p.model_b
+                    WHEN p.both_bad THEN 'tie (both bad)' ELSE 'tie' END AS winner,
+               p.verdict
+        FROM preferences p JOIN queries q USING (query_id)
+        WHERE q.query_id IN (SELECT unnest(?::BIGINT[]))
+        ORDER BY q.query_id, p.battle_id LIMIT ?""", [[int(q) for q in query_ids], limit])
 
 
 def pair_records(store: Store, dataset_id: int) -> pd.DataFrame:

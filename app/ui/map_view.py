@@ -11,43 +11,31 @@ from app.embed.maps import MapParams, Objective, ensure_map, oracle_pick
 from app.present.text import svg
 from app.store.datasets import Dataset, OutcomeMatrix, query_details
 from app.store.db import Store
+from app.store.preferences import model_records, query_battles
 from app.ui import background, resources
 
 AHEAD_QUERIES = 1_000  # a map this small is built before it is asked for (build_ahead)
 COLOUR_BY = ("oracle-best model", "task", "one model's score", "a router's regret")
+BATTLE_COLOUR_BY = ("model with the most wins", "task", "one model's win rate")
+ONE_MODEL = ("one model's score", "one model's win rate")
 ROUTER_CHOICE = "a saved router's choice"
 
 
-def controls(models: list[str], routers: list[str]
+def controls(models: list[str], routers: list[str], battles: bool = False
              ) -> tuple[str, Objective, str, str | None, str | None]:
-    """(encoder, objective, colour-by, model for colouring, router) from the widgets."""
+    """(encoder, objective, colour-by, model for colouring, router) from the widgets. A
+    battle log (`battles`) has win rates, not scores or costs, and no router trains on it:
+    its regions are by win rate, and its colourings say so."""
     left, right = st.columns(2)
     names = list(ENCODERS)
     encoder = left.selectbox("Encoder", names, index=names.index(default_encoder()) if
                              default_encoder() in names else 0, key="map_encoder",
                              help="Vectors of different encoders never mix")
-    # a row of its own: in a third of the row its four options were cut off (the last one
-    # out of sight) at a 1,400-px window; its slider sits beneath it, half the row wide
-    kind = st.segmented_control(
-        "A model wins a query by", ["best score", "score − λ·cost", "cheapest good enough",
-                                    ROUTER_CHOICE],
-        default="best score", key="map_objective", required=True)
-    objective = Objective("best")
-    if kind == "score − λ·cost":
-        lam = st.columns(2)[0].slider(
-            "λ (quality points given up per unit of the dearest model's mean cost)",
-            0.0, 2.0, 0.3, 0.05, key="map_lambda")
-        objective = Objective("tradeoff", lam=lam)
-    elif kind == "cheapest good enough":
-        tau = st.columns(2)[0].slider("Good enough = score at least", 0.0, 1.0, 1.0, 0.05,
-                                      key="map_tau")
-        objective = Objective("good_enough", tau=tau)
-    elif kind == ROUTER_CHOICE:
-        objective = Objective("router")
-    colour_by = right.selectbox("Colour queries by", COLOUR_BY, key="map_colour",
-                                bind="query-params")
+    objective = Objective("best") if battles else _objective()
+    colour_by = right.selectbox("Colour queries by", BATTLE_COLOUR_BY if battles else
+                                COLOUR_BY, key="map_colour", bind="query-params")
     model = right.selectbox("Model", models, key="map_colour_model") \
-        if colour_by == "one model's score" else None
+        if colour_by in ONE_MODEL else None
     router = None
     if colour_by == "a router's regret" or objective.kind == "router":
         if not routers:
@@ -57,6 +45,28 @@ def controls(models: list[str], routers: list[str]
     return encoder, objective, colour_by, model, router
 
 
+def _objective() -> Objective:
+    """How a model wins a query, from its control (and its λ or threshold slider)."""
+    # a row of its own: in a third of the row its four options were cut off (the last one
+    # out of sight) at a 1,400-px window; its slider sits beneath it, half the row wide
+    kind = st.segmented_control(
+        "A model wins a query by", ["best score", "score − λ·cost", "cheapest good enough",
+                                    ROUTER_CHOICE],
+        default="best score", key="map_objective", required=True)
+    if kind == "score − λ·cost":
+        lam = st.columns(2)[0].slider(
+            "λ (quality points given up per unit of the dearest model's mean cost)",
+            0.0, 2.0, 0.3, 0.05, key="map_lambda")
+        return Objective("tradeoff", lam=lam)
+    if kind == "cheapest good enough":
+        tau = st.columns(2)[0].slider("Good enough = score at least", 0.0, 1.0, 1.0, 0.05,
+                                      key="map_tau")
+        return Objective("good_enough", tau=tau)
+    if kind == ROUTER_CHOICE:
+        return Objective("router")
+    return Objective("best")
+
+
 def point_colours(matrix: OutcomeMatrix, colour_by: str, model: str | None,
                   regret: np.ndarray | None, rows: np.ndarray):
     """(categorical labels, numeric values or None, title) for the drawn rows' points."""
@@ -64,17 +74,22 @@ def point_colours(matrix: OutcomeMatrix, colour_by: str, model: str | None,
         return None, regret[rows], "router's regret"
     if colour_by == "task":
         return [str(t) for t in matrix.tasks[rows]], None, "task"
-    if colour_by == "one model's score" and model:
-        return None, matrix.scores[rows, matrix.models.index(model)], f"{model} score"
+    if colour_by in ONE_MODEL and model:
+        what = "win rate" if colour_by == "one model's win rate" else "score"
+        return None, matrix.scores[rows, matrix.models.index(model)], f"{model} {what}"
     pick = oracle_pick(matrix.scores[rows], matrix.costs[rows])
     labels = [matrix.models[i] if i >= 0 else "no model right" for i in pick]
-    return labels, None, "oracle-best model"
+    return labels, None, BATTLE_COLOUR_BY[0] if colour_by == BATTLE_COLOUR_BY[0] \
+        else "oracle-best model"
 
 
-def hover_texts(questions: list[str], matrix: OutcomeMatrix, rows: np.ndarray) -> list[str]:
-    """Hover text of the drawn rows (`questions` are theirs, in order)."""
+def hover_texts(questions: list[str], matrix: OutcomeMatrix, rows: np.ndarray,
+                battles: bool = False) -> list[str]:
+    """Hover text of the drawn rows (`questions` are theirs, in order); a battle log's
+    names the model with the most wins there, not an oracle."""
     pick = oracle_pick(matrix.scores[rows], matrix.costs[rows])
-    return [f"{_wrap(q)}<br><i>{svg(t)}</i> · oracle: "
+    best = "most wins" if battles else "oracle"
+    return [f"{_wrap(q)}<br><i>{svg(t)}</i> · {best}: "
             f"{svg(matrix.models[p]) if p >= 0 else 'none right'}"
             for q, t, p in zip(questions, matrix.tasks[rows], pick, strict=True)]
 
@@ -100,6 +115,30 @@ def selection_details(store, matrix: OutcomeMatrix, rows: list[int]) -> None:
         "response": st.column_config.TextColumn(width="large"),
         "score": st.column_config.NumberColumn(format="%.2f"),
         "cost_usd": st.column_config.NumberColumn("cost ($)", format="$%.6f")})
+
+
+BATTLES_SHOWN = 500
+
+
+def battle_selection_details(store, dataset_id: int, matrix: OutcomeMatrix,
+                             rows: list[int]) -> None:
+    """A battle log's selection: each model's record in the battles on the selected
+    queries, then those battles (a battle log keeps no answers to show)."""
+    st.subheader(f"{len(rows):,} selected queries")
+    ids = [int(matrix.query_ids[r]) for r in rows]
+    records = model_records(store, dataset_id, ids)
+    st.dataframe(records, hide_index=True, key="selection_summary", column_config={
+        "win_rate": st.column_config.ProgressColumn("win rate", min_value=0, max_value=1,
+                                                    format="%.2f")})
+    total = int(records["battles"].sum()) // 2  # each battle counts once for either side
+    if total > BATTLES_SHOWN:
+        st.caption(f"Showing the first {BATTLES_SHOWN:,} of the {total:,} battles on them.")
+    shown = query_battles(store, ids, BATTLES_SHOWN)
+    if shown["task"].isna().all():  # a log without tasks: no empty column
+        shown = shown.drop(columns="task")
+    st.dataframe(shown, hide_index=True,
+                 key="selection_details",
+                 column_config={"question": st.column_config.TextColumn(width="large")})
 
 
 def _wrap(text: str, width: int = 70, lines: int = 3) -> str:
