@@ -163,4 +163,6 @@ def test_the_one_region_heatmap_colours_each_cell_as_its_winner_and_names_it():
         assert np.allclose(colour[:3], red_green_blue, atol=1.0), (row, col)
         assert abs(colour[3] - (0.06 + 0.49 * confidence[row, col])) < 0.01, (row, col)
         assert heat.text[row][col] == ["a", "b&lt;i&gt;", "c"][model]
-        assert heat.customdata[row][col] == confidence[row, col]
+        assert heat.customdata[row][col] == round(100 * confidence[row, col])  # percent
+    assert heat.z.dtype == np.float32 and heat.customdata.dtype == np.uint8  # a small figure
+    assert heat.text[1][1] == ""  # no region: no name to send
