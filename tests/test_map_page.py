@@ -214,3 +214,39 @@ def test_a_map_not_built_yet_is_looked_up_again_next_time(monkeypatch):
     assert resources.map_coords(dataset, "test-encoder", params) == ("ids", "coords")
     assert resources.map_coords(dataset, "test-encoder", params) == ("ids", "coords")
     assert reads == [7, 7]
+
+
+def test_a_log_without_costs_offers_no_cost_objective_and_shows_ties(tmp_path, monkeypatch):
+    """Without costs nothing is cheaper: the λ and "cheapest good enough" objectives are not
+    offered, and a query two models both got right is a tie, not the first model by name
+    (it was: the map painted 'calc' over every query that 'geo' got right as well)."""
+    import json
+
+    import numpy as np
+
+    lines = ["prompt,task,model,score"]
+    for task, (template, fillers) in TOPICS.items():
+        for filler in fillers:
+            prompt = template.format(filler)
+            lines.append(f'"{prompt}",{task},geo,{int(task != "arithmetic")}')
+            lines.append(f'"{prompt}",{task},calc,{int(task != "capitals")}')
+    db = tmp_path / "free.duckdb"
+    store = open_store(db)
+    import_path(store, write(tmp_path / "free.csv", "\n".join(lines) + "\n"))
+    store.close()
+    monkeypatch.setenv("ROUTELAB_DB", str(db))
+    monkeypatch.setenv("ROUTELAB_DEMO", "0")
+    from app.ui import resources
+    resources.store.clear()
+    try:
+        app = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=240).run()
+        app.switch_page(str(REPO / "pages" / "map.py")).run()
+        assert not app.exception, app.exception
+        assert app.segmented_control(key="map_objective").options == [
+            "best score", "a saved router's choice"]
+        figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+        counts = {t["name"]: len(np.atleast_1d(_array(t["x"]))) for t in figure["data"]
+                  if t["type"] == "scatter"}
+        assert counts == {"geo": 10, "calc": 10, "tie": 10}  # code: both right
+    finally:
+        resources.store.clear()

@@ -37,6 +37,19 @@ def test_two_clusters_give_two_regions_of_the_right_models():
     assert _winner_at(regions, 0, 0)[0] == -1
 
 
+def test_a_tie_backs_each_tied_model_in_a_regions_confidence():
+    """No costs; one cluster where model 1 wins every other query and the rest are ties:
+    model 1's region is sure (a tie backs it too). It read 0.5, as if every tie had gone
+    to model 0, the first by name."""
+    rng = np.random.default_rng(3)
+    coords = rng.normal([0.0, 0.0], 0.6, size=(60, 2))
+    scores = np.tile([[1.0, 1.0], [0.0, 1.0]], (30, 1))
+    costs = np.full((60, 2), np.nan)
+    regions = win_regions(coords, scores, costs, Objective("best"), grid=30)
+    winner, confidence = _winner_at(regions, 0, 0)
+    assert winner == 1 and confidence > 0.99
+
+
 def test_lambda_flips_the_expensive_region_to_the_cheaper_model():
     coords, scores, costs = _two_clusters()
     # In the right cluster the cheap model scores 0.7 on average, the dear one 1.0.
@@ -59,6 +72,26 @@ def test_oracle_pick_is_the_cheapest_best_and_abstains_when_all_fail():
     scores = np.array([[1.0, 1.0], [0.0, 1.0], [0.0, 0.0], [np.nan, 1.0]])
     costs = np.array([[2.0, 1.0], [1.0, 2.0], [1.0, 1.0], [1.0, 3.0]])
     assert oracle_pick(scores, costs).tolist() == [1, 1, -1, 1]
+
+
+def test_a_tie_no_cost_can_break_is_a_tie_not_the_first_model_by_name():
+    """A log without costs (or a tied battle): two models right on a query is a tie. It
+    went to the first model by name, so the Map painted one model over every shared win."""
+    nan = np.nan
+    scores = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.5, 0.5, nan], [1.0, 1.0, 1.0],
+                       [0.0, 1.0, 1.0], [0.2, 0.7, 0.1]])
+    costs = np.array([[nan, nan, nan], [1.0, 1.0, 2.0], [nan, nan, nan], [3.0, 2.0, 1.0],
+                      [1.0, 2.0, nan], [nan, nan, nan]])
+    assert oracle_pick(scores, costs).tolist() == [
+        maps.TIE,  # unknown costs
+        maps.TIE,  # equal costs
+        maps.TIE,  # a battle's tie: half each, no costs
+        2,         # the cheapest of the three right ones
+        maps.TIE,  # one tied model's cost unknown: no telling which is cheaper
+        1]         # one best score: no tie to break
+    assert oracle_pick(np.zeros((0, 2)), np.zeros((0, 2))).tolist() == []
+    from app.present.map_figure import pick_names
+    assert pick_names(["a", "b"], np.array([1, maps.TIE, -1])) == ["b", "tie", "no model right"]
 
 
 # ---- large logs: a seeded sample drawn over the density of every query -------------------

@@ -187,6 +187,22 @@ def cost_scale(costs: np.ndarray) -> float:
 def decide(scores: np.ndarray, costs: np.ndarray, objective: Objective,
            scale: float | None = None) -> np.ndarray:
     """Per row, the winning model index (-1 when no model was scored)."""
+    utility, known = _utility(scores, costs, objective, scale)
+    winner = np.argmax(utility, axis=1)
+    return np.where(known.any(axis=1), winner, -1)
+
+
+def _best(scores: np.ndarray, costs: np.ndarray, objective: Objective,
+          scale: float | None = None) -> np.ndarray:
+    """(n, m): the models tied at each row's best utility (more than one where nothing,
+    not even a known cost, tells them apart)."""
+    utility, known = _utility(scores, costs, objective, scale)
+    return known & (utility == utility.max(axis=1, keepdims=True, initial=-np.inf))
+
+
+def _utility(scores: np.ndarray, costs: np.ndarray, objective: Objective,
+             scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(each model's utility on each row under the objective, which scores are known)"""
     known = ~np.isnan(scores)
     filled = np.where(known, scores, -np.inf)
     cost = np.nan_to_num(costs, nan=0.0) / (scale or cost_scale(costs))
@@ -198,15 +214,15 @@ def decide(scores: np.ndarray, costs: np.ndarray, objective: Objective,
         utility = np.where(good, 10.0 - cost, filled - 1e-6 * cost - 10.0)
     else:
         utility = filled - 1e-9 * cost  # ties go to the cheaper model
-    winner = np.argmax(utility, axis=1)
-    return np.where(known.any(axis=1), winner, -1)
+    return utility, known
 
 
 def win_regions(coords: np.ndarray, scores: np.ndarray, costs: np.ndarray,
                 objective: Objective, grid: int = 80, k: int = 15) -> Regions:
     """For each grid cell, aggregate the k nearest queries' scores and costs (Gaussian
     weights), decide the winner, and measure confidence as the weighted share of those
-    queries whose own winner agrees. Cells far from every query stay empty."""
+    queries for which that winner is (one of) the best. Cells far from every query stay
+    empty."""
     from sklearn.neighbors import NearestNeighbors
 
     n = len(coords)
@@ -228,8 +244,10 @@ def win_regions(coords: np.ndarray, scores: np.ndarray, costs: np.ndarray,
     cell_scores = weighted_nanmean(scores[neighbours], weight)
     cell_costs = weighted_nanmean(np.nan_to_num(costs, nan=0.0)[neighbours], weight)
     winner = decide(cell_scores, cell_costs, objective, scale)
-    point_winner = decide(scores, costs, objective, scale)
-    agree = (point_winner[neighbours] == winner[:, None]) * weight
+    # a query agrees with its cell when the cell's winner is (one of) its own best: a tie
+    # nothing breaks (no costs) backs each tied model, not the first one by name
+    point_best = _best(scores, costs, objective, scale)
+    agree = point_best[neighbours, winner[:, None]] * weight
     confidence = agree.sum(axis=1)
     empty = distance[:, 0] > 2.5 * bandwidth
     winner = np.where(empty, -1, winner)
@@ -237,11 +255,24 @@ def win_regions(coords: np.ndarray, scores: np.ndarray, costs: np.ndarray,
     return Regions(xs, ys, winner.reshape(grid, grid), confidence.reshape(grid, grid))
 
 
+TIE = -2  # oracle_pick: several models share the best score, and no known cost parts them
+
+
 def oracle_pick(scores: np.ndarray, costs: np.ndarray) -> np.ndarray:
-    """Per query, the cheapest model with the best score; -1 when none scores above 0."""
+    """Per query, the cheapest model with the best score; -1 when none scores above 0; TIE
+    when several share the best score and their costs are unknown or equal. Without that,
+    a log with no costs (or a battle that ended in a tie) gave every tie to its first model
+    by name, and the Map painted that model's colour over every query two models got right."""
     winner = decide(scores, costs, Objective("best"))
-    best = np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=1)
-    return np.where(best > 0, winner, -1)
+    filled = np.where(np.isnan(scores), -np.inf, scores)
+    best = filled.max(axis=1) if filled.size else np.zeros(len(scores))
+    tied = filled == best[:, None]
+    unknown = (tied & np.isnan(costs)).any(axis=1)
+    cheapest = np.where(tied & ~np.isnan(costs), costs, np.inf).min(axis=1, initial=np.inf)
+    shared = (tied & (costs == cheapest[:, None])).sum(axis=1) > 1
+    several = tied.sum(axis=1) > 1
+    pick = np.where(best > 0, winner, -1)
+    return np.where((best > 0) & several & (unknown | shared), TIE, pick)
 
 
 # ---- building a dataset's map ------------------------------------------------------------

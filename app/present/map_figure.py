@@ -7,7 +7,7 @@ import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 
-from app.embed.maps import Density, Regions
+from app.embed.maps import TIE, Density, Regions
 from app.present.text import svg
 
 PALETTE = px.colors.qualitative.Bold + px.colors.qualitative.Safe
@@ -16,6 +16,17 @@ PALETTE = px.colors.qualitative.Bold + px.colors.qualitative.Safe
 # 0.45 s against 0.56 s, bench/pages.py). Beyond it, WebGL, as Plotly Express switches
 # at the same size.
 SVG_POINTS = 1_000
+
+
+NO_MODEL, TIED = "no model right", "tie"
+# colours of the two labels that name no model: greys, apart from every model's colour
+NEUTRAL = {NO_MODEL: "#999999", TIED: "#d0d0d0"}
+
+
+def pick_names(models: list[str], picks: np.ndarray) -> list[str]:
+    """Each oracle pick as a label: the model's name, "tie" (several share the best score
+    at no known difference in cost) or "no model right"."""
+    return [models[p] if p >= 0 else TIED if p == TIE else NO_MODEL for p in picks]
 
 
 def model_colours(models: list[str]) -> dict[str, str]:
@@ -115,8 +126,7 @@ def _add_points(fig, coords, rows, labels, values, title, hover, colours) -> Non
     palette = {**colours}
     for i, label in enumerate(sorted(set(labels), key=str)):
         if label not in palette:
-            palette[label] = "#999999" if label == "no model right" else \
-                PALETTE[(i + len(colours)) % len(PALETTE)]
+            palette[label] = NEUTRAL.get(label) or PALETTE[(i + len(colours)) % len(PALETTE)]
         mask = labels == label
         fig.add_trace(points(
             x=coords[mask, 0], y=coords[mask, 1], mode="markers",

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.embed.embeddings import ENCODERS, default_encoder
 from app.embed.maps import MapParams, Objective, ensure_map, oracle_pick
+from app.present.map_figure import pick_names
 from app.present.text import svg
 from app.store.datasets import Dataset, OutcomeMatrix, query_details
 from app.store.db import Store
@@ -21,17 +22,18 @@ ONE_MODEL = ("one model's score", "one model's win rate")
 ROUTER_CHOICE = "a saved router's choice"
 
 
-def controls(models: list[str], routers: list[str], battles: bool = False
-             ) -> tuple[str, Objective, str, str | None, str | None]:
+def controls(models: list[str], routers: list[str], battles: bool = False,
+             priced: bool = True) -> tuple[str, Objective, str, str | None, str | None]:
     """(encoder, objective, colour-by, model for colouring, router) from the widgets. A
     battle log (`battles`) has win rates, not scores or costs, and no router trains on it:
-    its regions are by win rate, and its colourings say so."""
+    its regions are by win rate, and its colourings say so. A log without costs
+    (`priced` false) has no cost to trade against or to be cheapest by."""
     left, right = st.columns(2)
     names = list(ENCODERS)
     encoder = left.selectbox("Encoder", names, index=names.index(default_encoder()) if
                              default_encoder() in names else 0, key="map_encoder",
                              help="Vectors of different encoders never mix")
-    objective = Objective("best") if battles else _objective()
+    objective = Objective("best") if battles else _objective(priced)
     colour_by = right.selectbox("Colour queries by", BATTLE_COLOUR_BY if battles else
                                 COLOUR_BY, key="map_colour", bind="query-params")
     model = right.selectbox("Model", models, key="map_colour_model") \
@@ -45,14 +47,16 @@ def controls(models: list[str], routers: list[str], battles: bool = False
     return encoder, objective, colour_by, model, router
 
 
-def _objective() -> Objective:
+def _objective(priced: bool) -> Objective:
     """How a model wins a query, from its control (and its λ or threshold slider)."""
     # a row of its own: in a third of the row its four options were cut off (the last one
     # out of sight) at a 1,400-px window; its slider sits beneath it, half the row wide
+    costed = ["score − λ·cost", "cheapest good enough"] if priced else []
     kind = st.segmented_control(
-        "A model wins a query by", ["best score", "score − λ·cost", "cheapest good enough",
-                                    ROUTER_CHOICE],
-        default="best score", key="map_objective", required=True)
+        "A model wins a query by", ["best score", *costed, ROUTER_CHOICE],
+        default="best score", key="map_objective", required=True,
+        help=None if priced else "This log has no costs, so no model wins by being cheaper: "
+        "a tie stays a tie")
     if kind == "score − λ·cost":
         lam = st.columns(2)[0].slider(
             "λ (quality points given up per unit of the dearest model's mean cost)",
@@ -77,8 +81,7 @@ def point_colours(matrix: OutcomeMatrix, colour_by: str, model: str | None,
     if colour_by in ONE_MODEL and model:
         what = "win rate" if colour_by == "one model's win rate" else "score"
         return None, matrix.scores[rows, matrix.models.index(model)], f"{model} {what}"
-    pick = oracle_pick(matrix.scores[rows], matrix.costs[rows])
-    labels = [matrix.models[i] if i >= 0 else "no model right" for i in pick]
+    labels = pick_names(matrix.models, oracle_pick(matrix.scores[rows], matrix.costs[rows]))
     return labels, None, BATTLE_COLOUR_BY[0] if colour_by == BATTLE_COLOUR_BY[0] \
         else "oracle-best model"
 
@@ -87,11 +90,10 @@ def hover_texts(questions: list[str], matrix: OutcomeMatrix, rows: np.ndarray,
                 battles: bool = False) -> list[str]:
     """Hover text of the drawn rows (`questions` are theirs, in order); a battle log's
     names the model with the most wins there, not an oracle."""
-    pick = oracle_pick(matrix.scores[rows], matrix.costs[rows])
+    picks = pick_names(matrix.models, oracle_pick(matrix.scores[rows], matrix.costs[rows]))
     best = "most wins" if battles else "oracle"
-    return [f"{_wrap(q)}<br><i>{svg(t)}</i> · {best}: "
-            f"{svg(matrix.models[p]) if p >= 0 else 'none right'}"
-            for q, t, p in zip(questions, matrix.tasks[rows], pick, strict=True)]
+    return [f"{_wrap(q)}<br><i>{svg(t)}</i> · {best}: {svg(p)}"
+            for q, t, p in zip(questions, matrix.tasks[rows], picks, strict=True)]
 
 
 def selection_details(store, matrix: OutcomeMatrix, rows: list[int]) -> None:

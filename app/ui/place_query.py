@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.embed.embeddings import embed_dataset, get_encoder
 from app.embed.maps import MapParams, oracle_pick
+from app.present.map_figure import pick_names
 from app.store.datasets import Dataset, OutcomeMatrix
 from app.ui import resources
 
@@ -37,7 +38,7 @@ def place_query(dataset: Dataset, encoder_name: str, params: MapParams, matrix: 
     table = pd.DataFrame({
         "similarity": similarity[nearest], "question": [questions[i] for i in nearest],
         "task": matrix.tasks[nearest],
-        "won by": [matrix.models[p] if p >= 0 else "no model right" for p in pick],
+        "won by": pick_names(matrix.models, pick),
         **{m: matrix.scores[nearest, j] for j, m in enumerate(matrix.models)}})
     votes = table["won by"].value_counts()
     st.caption(f"Nearest logged queries (cosine similarity in {encoder_name} space). "
