@@ -248,5 +248,11 @@ def test_a_log_without_costs_offers_no_cost_objective_and_shows_ties(tmp_path, m
         counts = {t["name"]: len(np.atleast_1d(_array(t["x"]))) for t in figure["data"]
                   if t["type"] == "scatter"}
         assert counts == {"geo": 10, "calc": 10, "tie": 10}  # code: both right
+        app.text_input(key="map_place").input(
+            "Write a Python function that returns the product of a list.").run()
+        assert not app.exception, app.exception
+        assert app.dataframe[0].value["won by"].iloc[0] == "tie"
+        assert any("Most often a tie" in c.value for c in app.caption), \
+            [c.value for c in app.caption]
     finally:
         resources.store.clear()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.embed.embeddings import embed_dataset, get_encoder
 from app.embed.maps import MapParams, oracle_pick
-from app.present.map_figure import pick_names
+from app.present.map_figure import NO_MODEL, TIED, pick_names
 from app.store.datasets import Dataset, OutcomeMatrix
 from app.ui import resources
 
@@ -41,8 +41,11 @@ def place_query(dataset: Dataset, encoder_name: str, params: MapParams, matrix: 
         "won by": pick_names(matrix.models, pick),
         **{m: matrix.scores[nearest, j] for j, m in enumerate(matrix.models)}})
     votes = table["won by"].value_counts()
+    top = votes.index[0]
+    most = {TIED: "Most often a tie", NO_MODEL: "Most often no model right"}.get(
+        top, f"Most often won by **{top}**")
     st.caption(f"Nearest logged queries (cosine similarity in {encoder_name} space). "
-               f"Most often won by **{votes.index[0]}** ({votes.iloc[0]} of {len(table)}).")
+               f"{most} ({votes.iloc[0]} of {len(table)}).")
     st.dataframe(table, hide_index=True, key="place_neighbours", column_config={
         "similarity": st.column_config.NumberColumn(format="%.2f"),
         "question": st.column_config.TextColumn(width="large")})
