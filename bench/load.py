@@ -19,11 +19,11 @@ SESSIONS, SECONDS = 20, 120
 TARGET = "p95 <= 5 s, no errors, votes stored exactly once (issue 18)"
 
 # Streamlit's floor for the same Chromium sessions: the Label page's widgets in routelab's
-# shell (bench/pages.py: navigation of 8 pages, the sidebar box), the mode control, slider
-# and toggle, a fragment with the progress bar, the query and two answers in boxes, a
-# "better" button under each, with nothing behind them: a click only counts in session
-# state. Twenty tabs drawing on the server's 2 cores pay for their own pages; this says how
-# much of a first load is that.
+# shell (bench/pages.py: navigation of 8 pages, the sidebar box), the mode control, the
+# answers-shown control and toggle, a fragment with the progress bar, the query and two
+# answers in boxes, a "better" button under each, with nothing behind them: a click only
+# counts in session state. Twenty tabs drawing on the server's 2 cores pay for their own
+# pages; this says how much of a first load is that.
 LABEL_FLOOR = in_shell('''THUMBS, PAIR = "thumbs on each answer", "pick the better of two"
 
 
@@ -53,7 +53,8 @@ def shown():
     left, middle, right = st.columns([2, 1, 1])
     mode = left.segmented_control("How", [THUMBS, PAIR], default=THUMBS, key="label_mode",
                                   required=True)
-    middle.slider("Answers shown", 2, 4, 3, disabled=mode == PAIR)
+    middle.segmented_control("Answers shown", [2, 3, 4], default=3, disabled=mode == PAIR,
+                             required=True)
     right.toggle("Hide model names", value=True)
     panel(mode)
 ''', at="Label")

@@ -16,6 +16,10 @@ if dataset.format == "pairwise":  # verdicts without the answers they judged
 left, middle, right = st.columns([2, 1, 1])
 mode = left.segmented_control("How", [THUMBS, PAIR], default=THUMBS, key="label_mode",
                               required=True)
-how_many = middle.slider("Answers shown", 2, 4, 3, key="label_k", disabled=mode == PAIR)
+# three choices a click apart (a slider also cost the page about 5% of its load); as many
+# as the log has models, up to four
+choices = list(range(2, min(max(dataset.models, 2), 4) + 1))
+how_many = middle.segmented_control("Answers shown", choices, default=min(3, choices[-1]),
+                                    key="label_k", disabled=mode == PAIR, required=True)
 hide = right.toggle("Hide model names", value=True, key="label_hide")
 labelling(dataset, mode, how_many, hide, ctx.session_id)
