@@ -87,11 +87,31 @@ def test_a_tie_no_cost_can_break_is_a_tie_not_the_first_model_by_name():
         maps.TIE,  # equal costs
         maps.TIE,  # a battle's tie: half each, no costs
         2,         # the cheapest of the three right ones
-        maps.TIE,  # one tied model's cost unknown: no telling which is cheaper
+        2,         # an unpriced model counts as free, as everywhere on the Map
         1]         # one best score: no tie to break
     assert oracle_pick(np.zeros((0, 2)), np.zeros((0, 2))).tolist() == []
     from app.present.map_figure import pick_names
     assert pick_names(["a", "b"], np.array([1, maps.TIE, -1])) == ["b", "tie", "no model right"]
+    # a model called "tie" keeps its name; the label of a tie steps aside
+    assert pick_names(["tie", "b"], np.array([0, maps.TIE])) == ["tie", "(tie)"]
+
+
+def test_a_cell_where_the_models_tie_is_a_tied_region_not_the_first_models():
+    """Both models right on every query, no costs: every cell is a tie, sure of it; a
+    region painted in the first model's colour at 100% was the same mistake as the points'."""
+    rng = np.random.default_rng(4)
+    coords = rng.normal([0.0, 0.0], 0.6, size=(40, 2))
+    regions = win_regions(coords, np.ones((40, 2)), np.full((40, 2), np.nan),
+                          Objective("best"), grid=20)
+    drawn = regions.winner[regions.winner != -1]
+    assert drawn.size and set(drawn.tolist()) == {maps.TIE}
+    assert _winner_at(regions, 0, 0)[1] > 0.99
+    from app.present.map_figure import map_figure
+    figure = map_figure(coords, regions, ["a", "b"], ["tie"] * 40, None, "model", [""] * 40)
+    heat = next(t for t in figure.data if t.type == "heatmap")
+    assert heat.zmax == 3 and np.nanmin(heat.z) >= 2  # the tie band, after both models'
+    assert "no one model (a tie)" in {str(t) for row in heat.text for t in row} <= {
+        "", "no one model (a tie)"}
 
 
 # ---- large logs: a seeded sample drawn over the density of every query -------------------
@@ -167,10 +187,10 @@ def test_the_one_region_heatmap_colours_each_cell_as_its_winner_and_names_it():
     """All models' regions share one heatmap: each cell's value must fall in its winner's
     band of the colour scale (faint to strong with confidence), and its hover must name
     the winner; cells with no winner are not drawn."""
-    from app.present.map_figure import _rgba, map_figure, model_colours
+    from app.present.map_figure import NEUTRAL, TIED, _rgba, map_figure, model_colours
 
     xs = ys = np.arange(3.0)
-    winner = np.array([[0, 1, 2], [2, -1, 0], [1, 1, 0]])
+    winner = np.array([[0, 1, 2], [2, -1, 0], [1, maps.TIE, 0]])
     confidence = np.array([[0.0, 1.0, 0.5], [0.2, 0.0, 1.0], [0.7, 0.3, 0.9]])
     models = ["a", "b<i>", "c"]
     figure = map_figure(np.zeros((1, 2)), maps.Regions(xs, ys, winner, confidence), models,
@@ -185,17 +205,19 @@ def test_the_one_region_heatmap_colours_each_cell_as_its_winner_and_names_it():
                 return low_colour + (high_colour - low_colour) * (at - low) / (high - low)
         raise AssertionError(f"{value} is off the colour scale")
 
-    colours = model_colours(models)
+    colours = model_colours(models) | {maps.TIE: NEUTRAL[TIED]}  # a tie: its grey band
+    names = {0: "a", 1: "b&lt;i&gt;", 2: "c", maps.TIE: "no one model (a tie)"}
     for row, col in np.ndindex(winner.shape):
         value, model = heat.z[row][col], winner[row, col]
-        if model < 0:
+        if model == -1:
             assert np.isnan(value)
             continue
-        red_green_blue = _rgba_values(_rgba(colours[models[model]], 0))[:3]
+        red_green_blue = _rgba_values(_rgba(colours[models[model] if model >= 0 else model],
+                                            0))[:3]
         colour = drawn(value)
         assert np.allclose(colour[:3], red_green_blue, atol=1.0), (row, col)
         assert abs(colour[3] - (0.06 + 0.49 * confidence[row, col])) < 0.01, (row, col)
-        assert heat.text[row][col] == ["a", "b&lt;i&gt;", "c"][model]
+        assert heat.text[row][col] == names[model]
         assert heat.customdata[row][col] == round(100 * confidence[row, col])  # percent
     assert heat.z.dtype == np.float32 and heat.customdata.dtype == np.uint8  # a small figure
     assert heat.text[1][1] == ""  # no region: no name to send

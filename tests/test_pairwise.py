@@ -359,9 +359,39 @@ def test_a_map_selection_on_a_battle_log_lists_its_battles(store, tmp_path):
     assert everything.loc["alpha", "battles"] == 4  # the sort battles count without a selection
     battles = query_battles(store, [haiku])
     assert battles[["model_a", "model_b", "winner", "verdict"]].values.tolist() == [
-        ["alpha", "beta", "alpha", "A>B"], ["alpha", "gamma", "tie", "A=B"]]
+        ["alpha", "beta", "alpha", "A>B"], ["alpha", "gamma", "(tie)", "A=B"]]
     assert set(battles["question"]) == {"Write a haiku"}
     assert len(query_battles(store, [haiku], limit=1)) == 1 and query_battles(store, []).empty
+
+
+def _battle_selection():
+    """The Map's drill-down of a box around every query of the topics log, with a cap of 50
+    battles shown (its own is 500: more than this log holds)."""
+    from app.store.datasets import by_name
+    from app.store.preferences import win_rate_matrix
+    from app.ui import map_view, resources
+
+    map_view.BATTLES_SHOWN = 50
+    dataset = by_name(resources.store(), "topics")
+    matrix = win_rate_matrix(resources.store(), dataset.id)
+    map_view.battle_selection_details(resources.store(), dataset.id, matrix,
+                                      list(range(len(matrix.query_ids))))
+
+
+def test_the_maps_battle_drill_down_shows_records_and_the_first_battles(page_db):
+    """What a box or lasso over a battle log lists: each model's record over the selected
+    queries (120 battles: each counted once for either side), a caption when more battles
+    are selected than shown, and the battles without an empty task column."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_battle_selection, default_timeout=60).run()
+    assert not app.exception, app.exception
+    assert app.subheader[0].value == "120 selected queries"
+    records, battles = (d.value for d in app.dataframe)
+    assert records["battles"].tolist() == [120, 120] and records["wins"].sum() == 120
+    assert any("first 50 of the 120 battles" in c.value for c in app.caption)
+    assert len(battles) == 50 and "task" not in battles.columns
+    assert set(battles["winner"]) <= {"alpha", "beta"}  # this log has no ties
 
 
 def test_the_map_and_label_pages_take_a_battle_log(tmp_path, monkeypatch):
@@ -412,8 +442,8 @@ def test_the_map_and_label_pages_take_a_battle_log(tmp_path, monkeypatch):
         figure = json.loads(app.get("plotly_chart")[0].proto.spec)
         hover = " ".join(str(t) for trace in figure["data"]
                          for t in trace.get("hovertext") or [])
-        assert "most wins: alpha" in hover and "oracle" not in hover
-        assert any(t.get("name") == "alpha" for t in figure["data"])  # most wins, by model
+        assert "best win rate: alpha" in hover and "oracle" not in hover
+        assert any(t.get("name") == "alpha" for t in figure["data"])  # best win rate, by model
         app.selectbox(key="map_colour").set_value("one model's win rate").run()
         app.selectbox(key="map_colour_model").set_value("beta").run()
         assert not app.exception, app.exception

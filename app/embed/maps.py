@@ -173,7 +173,8 @@ class Objective:
 class Regions:
     xs: np.ndarray              # (gx,) cell centres
     ys: np.ndarray              # (gy,)
-    winner: np.ndarray          # (gy, gx) model index, -1 where there are no queries nearby
+    winner: np.ndarray          # (gy, gx) model index, TIE where several are best, -1
+                                # where there are no queries nearby
     confidence: np.ndarray      # (gy, gx) in [0, 1]
 
 
@@ -220,9 +221,9 @@ def _utility(scores: np.ndarray, costs: np.ndarray, objective: Objective,
 def win_regions(coords: np.ndarray, scores: np.ndarray, costs: np.ndarray,
                 objective: Objective, grid: int = 80, k: int = 15) -> Regions:
     """For each grid cell, aggregate the k nearest queries' scores and costs (Gaussian
-    weights), decide the winner, and measure confidence as the weighted share of those
-    queries for which that winner is (one of) the best. Cells far from every query stay
-    empty."""
+    weights), decide the winner (TIE where nothing parts several), and measure confidence
+    as the weighted share of those queries for which that winner is (one of) the best.
+    Cells far from every query stay empty."""
     from sklearn.neighbors import NearestNeighbors
 
     n = len(coords)
@@ -243,36 +244,38 @@ def win_regions(coords: np.ndarray, scores: np.ndarray, costs: np.ndarray,
     scale = cost_scale(costs)
     cell_scores = weighted_nanmean(scores[neighbours], weight)
     cell_costs = weighted_nanmean(np.nan_to_num(costs, nan=0.0)[neighbours], weight)
-    winner = decide(cell_scores, cell_costs, objective, scale)
-    # a query agrees with its cell when the cell's winner is (one of) its own best: a tie
-    # nothing breaks (no costs) backs each tied model, not the first one by name
+    cell_best = _best(cell_scores, cell_costs, objective, scale)
+    winner = _pick(cell_best)
+    # a query agrees with its cell when every model best there is among its own best: a
+    # tie nothing breaks (no costs) backs each tied model, not the first one by name, and
+    # a tied cell is sure where its queries tie the same way
     point_best = _best(scores, costs, objective, scale)
-    agree = point_best[neighbours, winner[:, None]] * weight
+    agree = np.all(point_best[neighbours] | ~cell_best[:, None, :], axis=2) * weight
     confidence = agree.sum(axis=1)
-    empty = distance[:, 0] > 2.5 * bandwidth
+    empty = (distance[:, 0] > 2.5 * bandwidth) | ~cell_best.any(axis=1)
     winner = np.where(empty, -1, winner)
-    confidence = np.where(empty | (winner < 0), 0.0, confidence)
+    confidence = np.where(empty, 0.0, confidence)
     return Regions(xs, ys, winner.reshape(grid, grid), confidence.reshape(grid, grid))
 
 
-TIE = -2  # oracle_pick: several models share the best score, and no known cost parts them
+TIE = -2  # several models best, and nothing (not even a known cost) parts them
+
+
+def _pick(best: np.ndarray) -> np.ndarray:
+    """Per row of `_best`'s mask: the one best model, TIE for several, -1 for none."""
+    count = best.sum(axis=1)
+    return np.where(count == 1, np.argmax(best, axis=1), np.where(count > 1, TIE, -1))
 
 
 def oracle_pick(scores: np.ndarray, costs: np.ndarray) -> np.ndarray:
-    """Per query, the cheapest model with the best score; -1 when none scores above 0; TIE
-    when several share the best score and their costs are unknown or equal. Without that,
-    a log with no costs (or a battle that ended in a tie) gave every tie to its first model
-    by name, and the Map painted that model's colour over every query two models got right."""
-    winner = decide(scores, costs, Objective("best"))
+    """Per query, the cheapest model with the best score (an unpriced model counts as free,
+    as everywhere on the Map); -1 when none scores above 0; TIE when several share the best
+    score at the same cost (none priced, say). Without TIE, a log with no costs (or a
+    battle that ended in a tie) gave every tie to its first model by name, and the Map
+    painted that model's colour over every query two models got right."""
     filled = np.where(np.isnan(scores), -np.inf, scores)
-    best = filled.max(axis=1) if filled.size else np.zeros(len(scores))
-    tied = filled == best[:, None]
-    unknown = (tied & np.isnan(costs)).any(axis=1)
-    cheapest = np.where(tied & ~np.isnan(costs), costs, np.inf).min(axis=1, initial=np.inf)
-    shared = (tied & (costs == cheapest[:, None])).sum(axis=1) > 1
-    several = tied.sum(axis=1) > 1
-    pick = np.where(best > 0, winner, -1)
-    return np.where((best > 0) & several & (unknown | shared), TIE, pick)
+    right = filled.max(axis=1, initial=-np.inf) > 0
+    return np.where(right, _pick(_best(scores, costs, Objective("best"))), -1)
 
 
 # ---- building a dataset's map ------------------------------------------------------------

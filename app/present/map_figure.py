@@ -23,10 +23,21 @@ NO_MODEL, TIED = "no model right", "tie"
 NEUTRAL = {NO_MODEL: "#999999", TIED: "#d0d0d0"}
 
 
+def neutral_labels(models: list[str]) -> tuple[str, str]:
+    """The labels "no model right" and "tie", bracketed until no model bears them (a log's
+    model may be called "tie")."""
+    def apart(label: str) -> str:
+        while label in models:
+            label = f"({label})"
+        return label
+    return apart(NO_MODEL), apart(TIED)
+
+
 def pick_names(models: list[str], picks: np.ndarray) -> list[str]:
     """Each oracle pick as a label: the model's name, "tie" (several share the best score
-    at no known difference in cost) or "no model right"."""
-    return [models[p] if p >= 0 else TIED if p == TIE else NO_MODEL for p in picks]
+    at the same cost) or "no model right"."""
+    nobody, tied = neutral_labels(models)
+    return [models[p] if p >= 0 else tied if p == TIE else nobody for p in picks]
 
 
 def model_colours(models: list[str]) -> dict[str, str]:
@@ -80,21 +91,23 @@ def _add_regions(fig, regions: Regions, models: list[str], colours: dict[str, st
     """Every model's region in one heatmap, one image for the browser to paint (not one per
     model) each time the λ slider redraws the map. Model i's cells take values in [i, i+1):
     i plus the confidence; the colour scale runs from faint to strong in model i's colour
-    within that band."""
+    within that band. Tied cells take the last band, in grey."""
     count = len(models)
+    band = np.where(regions.winner == TIE, count, regions.winner)
     # float32 and whole percents: the regions were two thirds of the Map's figure (210 of
     # 339 KB on the demo log), sent again at each move of the λ slider
-    z = np.where(regions.winner >= 0, regions.winner + np.minimum(regions.confidence, 0.999),
+    z = np.where(band >= 0, band + np.minimum(regions.confidence, 0.999),
                  np.nan).astype(np.float32)
     percent = np.rint(100 * np.clip(regions.confidence, 0, 1)).astype(np.uint8)
     scale = []
-    for index, model in enumerate(models):
-        scale += [[index / count, _rgba(colours[model], 0.06)],
-                  [(index + 0.999) / count, _rgba(colours[model], 0.55)]]
+    for index, colour in enumerate([*(colours[m] for m in models), NEUTRAL[TIED]]):
+        scale += [[index / (count + 1), _rgba(colour, 0.06)],
+                  [(index + 0.999) / (count + 1), _rgba(colour, 0.55)]]
     scale[-1][0] = 1.0
-    names = np.asarray([*(svg(m) for m in models), ""], dtype=object)  # [-1]: no region
+    # indexed by winner: a model's name, then TIE (-2) and no region (-1) from the end
+    names = np.asarray([*(svg(m) for m in models), "no one model (a tie)", ""], dtype=object)
     fig.add_trace(go.Heatmap(
-        x=regions.xs, y=regions.ys, z=z, zmin=0, zmax=count, showscale=False,
+        x=regions.xs, y=regions.ys, z=z, zmin=0, zmax=count + 1, showscale=False,
         colorscale=scale, text=names[regions.winner], customdata=percent,
         name="win regions", hoverongaps=False,
         hovertemplate="%{text} wins here<br>confidence %{customdata}%<extra></extra>"))
@@ -126,7 +139,8 @@ def _add_points(fig, coords, rows, labels, values, title, hover, colours) -> Non
     palette = {**colours}
     for i, label in enumerate(sorted(set(labels), key=str)):
         if label not in palette:
-            palette[label] = NEUTRAL.get(label) or PALETTE[(i + len(colours)) % len(PALETTE)]
+            palette[label] = NEUTRAL.get(label.strip("()")) or \
+                PALETTE[(i + len(colours)) % len(PALETTE)]
         mask = labels == label
         fig.add_trace(points(
             x=coords[mask, 0], y=coords[mask, 1], mode="markers",

@@ -76,14 +76,14 @@ def model_records(store: Store, dataset_id: int,
 
 def query_battles(store: Store, query_ids: list[int], limit: int = 500) -> pd.DataFrame:
     """The battles on the given queries, for the Map's drill-down: the question, the two
-    models, who won (a tie named as such, and whether both were judged bad) and the verdict
-    as the log gave it. A battle log keeps no answers, so there are none to show."""
+    models, who won ("(tie)", bracketed apart from any model's name, or "(tie, both bad)")
+    and the verdict as the log gave it. A battle log keeps no answers, so there are none to show."""
     if not query_ids:
         return pd.DataFrame()
     return store.frame("""
         SELECT q.query_id, q.task, q.embed_text AS question, p.model_a, p.model_b,
                CASE WHEN p.outcome = 1 THEN p.model_a WHEN p.outcome = 0 THEN p.model_b
-                    WHEN p.both_bad THEN 'tie (both bad)' ELSE 'tie' END AS winner,
+                    WHEN p.both_bad THEN '(tie, both bad)' ELSE '(tie)' END AS winner,
                p.verdict
         FROM preferences p JOIN queries q USING (query_id)
         WHERE q.query_id IN (SELECT unnest(?::BIGINT[]))

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app.embed.embeddings import ENCODERS, default_encoder
-from app.embed.maps import MapParams, Objective, ensure_map, oracle_pick
+from app.embed.maps import TIE, MapParams, Objective, ensure_map, oracle_pick
 from app.present.map_figure import pick_names
 from app.present.text import svg
 from app.store.datasets import Dataset, OutcomeMatrix, query_details
@@ -17,7 +17,7 @@ from app.ui import background, resources
 
 AHEAD_QUERIES = 1_000  # a map this small is built before it is asked for (build_ahead)
 COLOUR_BY = ("oracle-best model", "task", "one model's score", "a router's regret")
-BATTLE_COLOUR_BY = ("model with the most wins", "task", "one model's win rate")
+BATTLE_COLOUR_BY = ("model with the best win rate", "task", "one model's win rate")
 ONE_MODEL = ("one model's score", "one model's win rate")
 ROUTER_CHOICE = "a saved router's choice"
 
@@ -89,9 +89,9 @@ def point_colours(matrix: OutcomeMatrix, colour_by: str, model: str | None,
 def hover_texts(questions: list[str], matrix: OutcomeMatrix, rows: np.ndarray,
                 battles: bool = False) -> list[str]:
     """Hover text of the drawn rows (`questions` are theirs, in order); a battle log's
-    names the model with the most wins there, not an oracle."""
+    names the model with the best win rate there, not an oracle."""
     picks = pick_names(matrix.models, oracle_pick(matrix.scores[rows], matrix.costs[rows]))
-    best = "most wins" if battles else "oracle"
+    best = "best win rate" if battles else "oracle"
     return [f"{_wrap(q)}<br><i>{svg(t)}</i> · {best}: {svg(p)}"
             for q, t, p in zip(questions, matrix.tasks[rows], picks, strict=True)]
 
@@ -100,12 +100,17 @@ def selection_details(store, matrix: OutcomeMatrix, rows: list[int]) -> None:
     """A per-model summary of the selected queries, then every model's answers."""
     st.subheader(f"{len(rows):,} selected queries")
     scores, costs = matrix.scores[rows], matrix.costs[rows]
+    picks = oracle_pick(scores, costs)
     summary = pd.DataFrame({
         "model": matrix.models,
         "mean score": np.nanmean(scores, axis=0),
         "mean cost ($)": np.nanmean(costs, axis=0) if not np.isnan(costs).all() else np.nan,
-        "oracle picks": [(oracle_pick(scores, costs) == j).sum() for j in range(len(
-            matrix.models))]}).sort_values("mean score", ascending=False)
+        "oracle picks": [(picks == j).sum() for j in range(len(matrix.models))]}
+    ).sort_values("mean score", ascending=False)
+    ties = int((picks == TIE).sum())
+    if ties:
+        st.caption(f"{ties:,} of them are ties (several models best at the same cost): "
+                   "the oracle picks none of those models alone.")
     st.dataframe(summary, hide_index=True, key="selection_summary", column_config={
         "mean score": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f"),
         "mean cost ($)": st.column_config.NumberColumn(format="$%.6f")})

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.embed.embeddings import embed_dataset, get_encoder
 from app.embed.maps import MapParams, oracle_pick
-from app.present.map_figure import NO_MODEL, TIED, pick_names
+from app.present.map_figure import neutral_labels, pick_names
 from app.store.datasets import Dataset, OutcomeMatrix
 from app.ui import resources
 
@@ -42,7 +42,8 @@ def place_query(dataset: Dataset, encoder_name: str, params: MapParams, matrix: 
         **{m: matrix.scores[nearest, j] for j, m in enumerate(matrix.models)}})
     votes = table["won by"].value_counts()
     top = votes.index[0]
-    most = {TIED: "Most often a tie", NO_MODEL: "Most often no model right"}.get(
+    nobody, tied = neutral_labels(matrix.models)
+    most = {tied: "Most often a tie", nobody: "Most often no model right"}.get(
         top, f"Most often won by **{top}**")
     st.caption(f"Nearest logged queries (cosine similarity in {encoder_name} space). "
                f"{most} ({votes.iloc[0]} of {len(table)}).")
