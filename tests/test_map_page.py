@@ -21,14 +21,17 @@ TOPICS = {
 }
 
 
-def tiny_log(tmp_path):
-    """30 queries in three topics; model 'geo' wins capitals, 'calc' wins the rest."""
-    lines = ["prompt,task,model,score,cost_usd"]
+def tiny_log(tmp_path, geo_right=("capitals",), priced=True):
+    """30 queries in three topics; model 'geo' is right on `geo_right`, 'calc' on the rest
+    but capitals; with `priced`, geo costs half what calc does."""
+    lines = ["prompt,task,model,score" + (",cost_usd" if priced else "")]
     for task, (template, fillers) in TOPICS.items():
         for filler in fillers:
             prompt = template.format(filler)
-            lines.append(f'"{prompt}",{task},geo,{int(task == "capitals")},0.001')
-            lines.append(f'"{prompt}",{task},calc,{int(task != "capitals")},0.002')
+            lines.append(f'"{prompt}",{task},geo,{int(task in geo_right)}'
+                         + (",0.001" if priced else ""))
+            lines.append(f'"{prompt}",{task},calc,{int(task != "capitals")}'
+                         + (",0.002" if priced else ""))
     return write(tmp_path / "topics.csv", "\n".join(lines) + "\n")
 
 
@@ -224,15 +227,9 @@ def test_a_log_without_costs_offers_no_cost_objective_and_shows_ties(tmp_path, m
 
     import numpy as np
 
-    lines = ["prompt,task,model,score"]
-    for task, (template, fillers) in TOPICS.items():
-        for filler in fillers:
-            prompt = template.format(filler)
-            lines.append(f'"{prompt}",{task},geo,{int(task != "arithmetic")}')
-            lines.append(f'"{prompt}",{task},calc,{int(task != "capitals")}')
     db = tmp_path / "free.duckdb"
     store = open_store(db)
-    import_path(store, write(tmp_path / "free.csv", "\n".join(lines) + "\n"))
+    import_path(store, tiny_log(tmp_path, geo_right=("capitals", "code"), priced=False))
     store.close()
     monkeypatch.setenv("ROUTELAB_DB", str(db))
     monkeypatch.setenv("ROUTELAB_DEMO", "0")

@@ -315,11 +315,9 @@ def test_the_data_page_shows_battles_and_the_compare_panel_win_rates(page_db):
 
 # ---- the Map and Label pages on a battle log -----------------------------------------
 
-def test_the_map_reads_each_models_win_rate_on_each_query(store, tmp_path):
-    """Per query, a model's weighted win rate in its battles there (ties half, a strong
-    verdict three times); NaN where it fought none; a battle log has no costs."""
-    from app.store.preferences import win_rate_matrix
-
+def _judged_log(store, tmp_path) -> int:
+    """Four judged battles on two prompts (a strong verdict and a tie among them), imported;
+    its dataset id."""
     path = tmp_path / "judged.jsonl"
     path.write_text("".join(json.dumps({"question": q, "model_a": a, "model_b": b,
                                         "verdict": v}) + "\n" for q, a, b, v in [
@@ -327,7 +325,15 @@ def test_the_map_reads_each_models_win_rate_on_each_query(store, tmp_path):
         ("Sort a list", "beta", "alpha", "A>>B"), ("Sort a list", "alpha", "beta", "A>B")]),
         encoding="utf-8")
     import_path(store, path)
-    dataset_id = store.rows("SELECT dataset_id FROM datasets WHERE name = 'judged'")[0][0]
+    return store.rows("SELECT dataset_id FROM datasets WHERE name = 'judged'")[0][0]
+
+
+def test_the_map_reads_each_models_win_rate_on_each_query(store, tmp_path):
+    """Per query, a model's weighted win rate in its battles there (ties half, a strong
+    verdict three times); NaN where it fought none; a battle log has no costs."""
+    from app.store.preferences import win_rate_matrix
+
+    dataset_id = _judged_log(store, tmp_path)
     matrix = win_rate_matrix(store, dataset_id)
     assert matrix.models == ["alpha", "beta", "gamma"]
     rows = {text: i for (text,), i in zip(store.rows(
@@ -343,14 +349,7 @@ def test_a_map_selection_on_a_battle_log_lists_its_battles(store, tmp_path):
     selected queries only, and those battles with who won (the log keeps no answers)."""
     from app.store.preferences import model_records, query_battles
 
-    path = tmp_path / "judged.jsonl"
-    path.write_text("".join(json.dumps({"question": q, "model_a": a, "model_b": b,
-                                        "verdict": v}) + "\n" for q, a, b, v in [
-        ("Write a haiku", "alpha", "beta", "A>B"), ("Write a haiku", "alpha", "gamma", "A=B"),
-        ("Sort a list", "beta", "alpha", "A>>B"), ("Sort a list", "alpha", "beta", "A>B")]),
-        encoding="utf-8")
-    import_path(store, path)
-    dataset_id = store.rows("SELECT dataset_id FROM datasets WHERE name = 'judged'")[0][0]
+    dataset_id = _judged_log(store, tmp_path)
     haiku = store.rows("SELECT query_id FROM queries WHERE text = 'Write a haiku'")[0][0]
     records = model_records(store, dataset_id, [haiku]).set_index("model")
     assert records["battles"].to_dict() == {"alpha": 2, "beta": 1, "gamma": 1}
