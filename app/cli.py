@@ -304,14 +304,15 @@ def _embed(args) -> int:
     try:
         ids, X, fresh = embed_dataset(store, dataset_id, name,
                                       progress=told_in_tenths(stages, f"'{args.name}'"))
+        stages.close()
+        print(f"{len(X):,} queries embedded with {name} ({fresh:,} new, the rest cached).")
+        if not args.no_map:
+            maps.ensure_map(store, dataset_id, version, name, maps.MapParams(),
+                            progress=stages, embedded=(ids, X))
+            stages.close()
+            print("Map ready.")
     finally:
-        stages.close()
-    print(f"{len(X):,} queries embedded with {name} ({fresh:,} new, the rest cached).")
-    if not args.no_map:
-        maps.ensure_map(store, dataset_id, version, name, maps.MapParams(),
-                        progress=stages, embedded=(ids, X))
-        stages.close()
-        print("Map ready.")
+        stages.close()  # a failure mid-stage still ends its line before the traceback
     return 0
 
 

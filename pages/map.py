@@ -1,6 +1,5 @@
 """Map: every query on a 2-D UMAP of its embedding, with the regions where each model wins."""
 
-import numpy as np
 import streamlit as st
 
 from app.embed import maps
@@ -30,9 +29,8 @@ def map_panel(ctx: PageContext, dataset: Dataset) -> None:
     matrix = resources.outcome_matrix(dataset)
     configs = {c.name: c for c in default_configs()} | {c.name: c for c in saved_configs(ctx.store)}
     battles = dataset.format == "pairwise"  # win rates in battles: no scores, costs or routers
-    priced = not np.isnan(matrix.costs).all()  # a log without costs has nothing to trade
-    encoder, objective, colour_by, model, router_name = controls(matrix.models, list(configs),
-                                                                 battles, priced)
+    encoder, objective, colour_by, model, router_name = controls(
+        matrix.models, list(configs), battles, resources.priced(dataset))
     params = maps.MapParams()
     router = configs[router_name].to_json() if router_name else None
     try:

@@ -66,6 +66,13 @@ def outcome_matrix(dataset: Dataset) -> OutcomeMatrix:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def priced(dataset: Dataset) -> bool:
+    """Whether any of its outcomes has a cost (the Map offers cost objectives only then):
+    read once per dataset, not on every run of the Map (10M costs scanned on a large log)."""
+    return not np.isnan(outcome_matrix(dataset).costs).all()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def questions(dataset: Dataset) -> list[str]:
     return datasets.query_texts(store(), dataset.id)
 
